@@ -1,0 +1,6 @@
+"""Accounts, signing in and out, provider registration."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,90 @@
+"""Forms for signing in and registering a provider."""
+import re
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovPasswordInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from portal.forms import BaseForm, SubmitButton, no_control_characters
+from portal.onboarding.models import CQCRating
+
+COMPANIES_HOUSE = re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC|R0|LP|SL|NL|GE|FC|SE|IP|SP|RS|SR|NP|NO|IC|SI|RC|NR|CE|CS|NA|NZ|ZC|SA|SZ|GS|PC)\d{6})$")
+POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
+CQC_ID = re.compile(r"^1-\d{9,11}$")
+
+
+class SignInForm(BaseForm):
+    email = EmailField("Email address", widget=GovTextInput(),
+                       validators=[DataRequired("Enter your email address")])
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[DataRequired("Enter your password")])
+    submit = SubmitButton("Sign in")
+
+
+def normalise_postcode(value: str | None) -> str:
+    raw = re.sub(r"\s+", "", (value or "").upper())
+    match = POSTCODE.match(raw)
+    return f"{match.group(1)} {match.group(2)}" if match else (value or "")
+
+
+class RegisterProviderForm(BaseForm):
+    legal_name = StringField("Legal name of your organisation", widget=GovTextInput(),
+                             description="As registered at Companies House or the Charity Commission",
+                             validators=[DataRequired("Enter your organisation's legal name"), Length(max=200),
+                                         no_control_characters])
+    trading_name = StringField("Trading name (optional)", widget=GovTextInput(),
+                               validators=[Optional(), Length(max=200), no_control_characters])
+    companies_house_number = StringField(
+        "Companies House number (optional)", widget=GovTextInput(),
+        description="8 characters, like 01234567 or SC123456. Leave empty if you are not a company.",
+        filters=[lambda v: re.sub(r"\s+", "", v.upper()) if v else v],
+        validators=[Optional(), Regexp(COMPANIES_HOUSE, message=(
+            "Enter a Companies House number in the correct format, like 01234567 or SC123456"))])
+    cqc_provider_id = StringField(
+        "CQC provider ID (optional)", widget=GovTextInput(),
+        description="Find it on your CQC registration certificate. It looks like 1-101234567.",
+        filters=[lambda v: v.strip() if v else v],
+        validators=[Optional(), Regexp(CQC_ID, message="Enter a CQC provider ID in the correct format, like 1-101234567")])
+    cqc_rating = SelectField(
+        "Current CQC overall rating", widget=GovSelect(),
+        choices=[("", "Not registered with CQC")] + [(r.value, r.label) for r in CQCRating],
+        validators=[Optional()])
+    cqc_rating_date = DateField("Date of that rating (optional)", widget=GovDateInput(),
+                                description="For example, 27 3 2024", validators=[Optional()])
+    address = TextAreaField("Registered address", widget=GovTextArea(),
+                            validators=[DataRequired("Enter your organisation's registered address"),
+                                        Length(max=500), no_control_characters])
+    postcode = StringField("Postcode", widget=GovTextInput(), filters=[normalise_postcode],
+                           validators=[DataRequired("Enter the postcode"),
+                                       Regexp(POSTCODE, message="Enter a real postcode, like PE29 3TN")])
+    name = StringField("Your full name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter your full name"), Length(max=200), no_control_characters])
+    email = EmailField("Your email address", widget=GovTextInput(),
+                       description="You will use this to sign in",
+                       validators=[DataRequired("Enter your email address"),
+                                   Email("Enter an email address in the correct format, like name@example.com")])
+    password = PasswordField("Create a password", widget=GovPasswordInput(),
+                             description="At least 12 characters. A few unrelated words make a strong password.",
+                             validators=[DataRequired("Enter a password"),
+                                         Length(min=12, message="Enter a password of at least 12 characters"),
+                                         Length(max=200, message="Enter a password of 200 characters or fewer")])
+    confirm_password = PasswordField("Confirm your password", widget=GovPasswordInput(),
+                                     validators=[DataRequired("Confirm your password"),
+                                                 EqualTo("password", message="The passwords do not match")])
+    submit = SubmitButton("Register")
+
+    def validate_cqc_rating_date(self, field):
+        from portal.clock import now
+
+        if field.data and field.data > now().date():
+            raise ValidationError("The date of the rating must be today or in the past")
+
+    def validate_cqc_rating(self, field):
+        if field.data and not self.cqc_provider_id.data:
+            raise ValidationError("Enter your CQC provider ID, or choose Not registered with CQC")

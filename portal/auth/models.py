@@ -1,0 +1,93 @@
+"""Accounts and roles."""
+import enum
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import now
+from portal.core import UTCDateTime
+from portal.extensions import db
+
+_hasher = PasswordHasher()
+
+
+class Role(enum.Enum):
+    provider = "provider"
+    evaluator = "evaluator"  #: a council officer who scores
+    panel_member = "panel_member"  #: a service-user panel member who scores panel questions
+    commissioner = "commissioner"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.provider: "Provider",
+            Role.evaluator: "Evaluator (council officer)",
+            Role.panel_member: "Service-user panel member",
+            Role.commissioner: "Commissioner",
+        }[self]
+
+
+COUNCIL_ROLES = (Role.evaluator, Role.panel_member, Role.commissioner)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'provider' AND organisation_id IS NOT NULL AND authority_id IS NULL)"
+            " OR (role <> 'provider' AND authority_id IS NOT NULL AND organisation_id IS NULL)",
+            name="belongs_to_one_side",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    #: the council a commissioner, evaluator or panel member works for
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"), index=True)
+    #: the provider organisation a provider user belongs to
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    authority = relationship("Authority")
+    organisation = relationship("Organisation", back_populates="users")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role is Role.provider
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.role is Role.commissioner
+
+    @property
+    def is_scorer(self) -> bool:
+        """An evaluator or panel member: someone who can be assigned to score."""
+        return self.role in (Role.evaluator, Role.panel_member)
+
+    @property
+    def is_panel_member(self) -> bool:
+        return self.role is Role.panel_member
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

@@ -1,0 +1,6 @@
+"""Systems, lots, zones, standards, questions, rounds, decisions and members: the commissioner's work."""
+from flask import Blueprint
+
+bp = Blueprint("commissioning", __name__, url_prefix="/commissioning")
+
+from . import routes  # noqa: E402,F401

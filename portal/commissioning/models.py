@@ -1,0 +1,495 @@
+"""Authorities, purchasing systems, lots, zones, standards, questions, rounds, decisions, members."""
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import now
+from portal.core import UTCDateTime
+from portal.extensions import db
+
+
+def _enum(cls, length=30):
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class Authority(db.Model):
+    """A council."""
+
+    __tablename__ = "authorities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Authority {self.name}>"
+
+
+class Procedure(enum.Enum):
+    dps_pcr2015 = "dps_pcr2015"
+    pseudo_dps_light_touch = "pseudo_dps_light_touch"
+    dynamic_market_pa2023 = "dynamic_market_pa2023"
+    open_framework_pa2023 = "open_framework_pa2023"
+
+    @property
+    def label(self) -> str:
+        return PROCEDURE_LABELS[self]
+
+
+PROCEDURE_LABELS = {
+    Procedure.dps_pcr2015: "Dynamic Purchasing System (PCR 2015 regulation 34)",
+    Procedure.pseudo_dps_light_touch: "Pseudo-DPS under the Light Touch Regime",
+    Procedure.dynamic_market_pa2023: "Dynamic market (Procurement Act 2023)",
+    Procedure.open_framework_pa2023: "Open framework (Procurement Act 2023)",
+}
+
+DEFAULT_SCALE = [
+    "No answer, or unacceptable",
+    "Poor",
+    "Weak",
+    "Satisfactory",
+    "Good",
+    "Excellent",
+]
+
+
+class PurchasingSystem(db.Model):
+    """A DPS, pseudo-DPS, dynamic market or open framework owned by one authority."""
+
+    __tablename__ = "purchasing_systems"
+    __table_args__ = (
+        CheckConstraint("quality_weight + social_value_weight = 100", name="weights_sum_to_100"),
+        CheckConstraint("quality_weight >= 0 AND social_value_weight >= 0", name="weights_not_negative"),
+        CheckConstraint("ends_on > starts_on", name="lifetime_ends_after_start"),
+        CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_in_range"),
+        CheckConstraint("scale_max >= 1 AND scale_max <= 10", name="scale_max_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: the council's own reference, e.g. CCC-HCS-DPS-2017
+    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    #: the stable part of the public call-off list URL
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    procedure: Mapped[Procedure] = mapped_column(_enum(Procedure))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    quality_weight: Mapped[int] = mapped_column(default=95)
+    social_value_weight: Mapped[int] = mapped_column(default=5)
+    #: the total (out of 100) an application must reach to pass a lot
+    pass_mark: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("60"))
+    #: scores run from 0 to scale_max
+    scale_max: Mapped[int] = mapped_column(default=5)
+    #: one description per point of the scale, 0 first
+    scale_descriptions: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_SCALE))
+    #: an always-open system takes applications at any time and assesses each on submission
+    always_open: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    authority = relationship("Authority")
+    lots = relationship("Lot", back_populates="system", order_by="Lot.number")
+    zones = relationship("Zone", back_populates="system", order_by="Zone.name")
+    rounds = relationship("Round", back_populates="system", order_by="Round.number")
+
+    def can_manage(self, user) -> bool:
+        return bool(
+            user.is_authenticated and user.is_commissioner and user.authority_id == self.authority_id
+        )
+
+    def scale(self) -> list[tuple[int, str]]:
+        """(score, description) pairs for every point of the scale."""
+        descriptions = list(self.scale_descriptions or [])
+        return [
+            (point, descriptions[point] if point < len(descriptions) else "")
+            for point in range(self.scale_max + 1)
+        ]
+
+    def setup_problems(self) -> list[str]:
+        """What stops a round of this system from opening, as sentences; empty when ready."""
+        problems = []
+        if not self.lots:
+            problems.append("Add at least one lot.")
+        if not self.zones:
+            problems.append("Add at least one zone.")
+        for lot in self.lots:
+            problems.extend(lot.setup_problems())
+        return problems
+
+    def __repr__(self) -> str:
+        return f"<PurchasingSystem {self.reference}>"
+
+
+class Lot(db.Model):
+    """A category inside a system with its own minimum standards and questions."""
+
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("system_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    system = relationship("PurchasingSystem", back_populates="lots")
+    standards = relationship("MinimumStandard", back_populates="lot", order_by="MinimumStandard.position")
+    questions = relationship("Question", back_populates="lot", order_by="Question.position")
+    rates = relationship("LotZoneRate", back_populates="lot")
+
+    @property
+    def name(self) -> str:
+        return f"Lot {self.number}: {self.title}"
+
+    def section_weight_total(self, section) -> Decimal:
+        return sum((q.weight for q in self.questions if q.section is section), Decimal(0))
+
+    def setup_problems(self) -> list[str]:
+        problems = []
+        if not self.questions:
+            problems.append(f"{self.name} has no questions. Add its quality and social value questions.")
+        system = self.system
+        for section, target in (
+            (Section.quality, system.quality_weight),
+            (Section.social_value, system.social_value_weight),
+        ):
+            total = self.section_weight_total(section)
+            if self.questions and total != target:
+                problems.append(
+                    f"{self.name}: the {section.label.lower()} question weights add up to "
+                    f"{_fmt(total)}, but the {section.label.lower()} weight is {target}. "
+                    "Change the question weights so they match."
+                )
+        zone_ids = {rate.zone_id for rate in self.rates}
+        for zone in system.zones:
+            if zone.id not in zone_ids:
+                problems.append(f"{self.name} has no hourly rate for {zone.name}. Set its rate.")
+        return problems
+
+    def rate_for(self, zone) -> "LotZoneRate | None":
+        return next((r for r in self.rates if r.zone_id == zone.id), None)
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+class Zone(db.Model):
+    """A geographic contracted area of a system."""
+
+    __tablename__ = "zones"
+    __table_args__ = (UniqueConstraint("system_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    system = relationship("PurchasingSystem", back_populates="zones")
+
+
+class LotZoneRate(db.Model):
+    """The council's hourly rates for one lot in one zone."""
+
+    __tablename__ = "lot_zone_rates"
+    __table_args__ = (
+        UniqueConstraint("lot_id", "zone_id"),
+        CheckConstraint("ceiling_rate > 0", name="ceiling_positive"),
+        CheckConstraint("floor_rate IS NULL OR floor_rate <= ceiling_rate", name="floor_not_above_ceiling"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    ceiling_rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    floor_rate: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    #: a premium rate for hard-to-serve areas, where the council pays one
+    enhanced_rate: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+
+    lot = relationship("Lot", back_populates="rates")
+    zone = relationship("Zone")
+
+
+class StandardKind(enum.Enum):
+    declaration = "declaration"  #: the provider confirms a statement (e.g. no exclusion grounds)
+    cqc_rating = "cqc_rating"  #: the organisation's CQC overall rating must be Good or Outstanding
+    document = "document"  #: a document must be provided (e.g. insurance)
+    evidence = "evidence"  #: written evidence judged pass or fail by an evaluator
+
+    @property
+    def label(self) -> str:
+        return {
+            StandardKind.declaration: "Declaration",
+            StandardKind.cqc_rating: "CQC rating of Good or Outstanding",
+            StandardKind.document: "Required document",
+            StandardKind.evidence: "Evidence judged by an evaluator",
+        }[self]
+
+    @property
+    def is_automatic(self) -> bool:
+        """Passed or failed by the portal itself, without an evaluator's judgement."""
+        return self in (StandardKind.declaration, StandardKind.cqc_rating)
+
+
+class MinimumStandard(db.Model):
+    """A pass/fail condition of a lot."""
+
+    __tablename__ = "minimum_standards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[StandardKind] = mapped_column(_enum(StandardKind))
+    title: Mapped[str] = mapped_column(String(200))
+    #: what the provider must confirm or show
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    lot = relationship("Lot", back_populates="standards")
+
+
+class Section(enum.Enum):
+    quality = "quality"
+    social_value = "social_value"
+
+    @property
+    def label(self) -> str:
+        return "Quality" if self is Section.quality else "Social value"
+
+
+class Scorer(enum.Enum):
+    officers = "officers"
+    panel = "panel"
+    both = "both"
+
+    @property
+    def label(self) -> str:
+        return {
+            Scorer.officers: "Council officers",
+            Scorer.panel: "Service-user panel",
+            Scorer.both: "Officers and the service-user panel",
+        }[self]
+
+    @property
+    def includes_panel(self) -> bool:
+        return self in (Scorer.panel, Scorer.both)
+
+    @property
+    def includes_officers(self) -> bool:
+        return self in (Scorer.officers, Scorer.both)
+
+
+class Question(db.Model):
+    """A scored question of a lot."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("word_limit > 0", name="word_limit_positive"),
+        CheckConstraint("min_score >= 0", name="min_score_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    section: Mapped[Section] = mapped_column(_enum(Section))
+    text: Mapped[str] = mapped_column(Text)
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    #: points out of 100 this question carries; a section's weights add up to the section weight
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    word_limit: Mapped[int] = mapped_column(default=500)
+    #: an answer scoring below this fails the lot whatever the total
+    min_score: Mapped[int] = mapped_column(default=0)
+    scorer: Mapped[Scorer] = mapped_column(_enum(Scorer), default=Scorer.officers)
+
+    lot = relationship("Lot", back_populates="questions")
+
+    @property
+    def label(self) -> str:
+        return f"{self.lot.number}.{self.position}"
+
+
+class Round(db.Model):
+    """One application window of a system."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("system_id", "number"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("(paused = false) OR (pause_reason IS NOT NULL)", name="pause_has_reason"),
+        CheckConstraint(
+            "(published_at IS NULL OR decided_at IS NOT NULL)"
+            " AND (decided_at IS NULL OR evaluation_started_at IS NOT NULL)",
+            name="phases_in_order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
+    number: Mapped[int]
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused: Mapped[bool] = mapped_column(default=False)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    #: why the round closed before the advertised time, when it did
+    early_close_reason: Mapped[str | None] = mapped_column(Text)
+    evaluation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    system = relationship("PurchasingSystem", back_populates="rounds")
+    applications = relationship("Application", back_populates="round")
+
+    @property
+    def name(self) -> str:
+        return f"Round {self.number}"
+
+    @property
+    def status(self) -> "RoundStatus":
+        """Derived from the timestamps, so it cannot drift from the clock."""
+        if self.published_at:
+            return RoundStatus.published
+        if self.decided_at:
+            return RoundStatus.decided
+        if self.evaluation_started_at:
+            return RoundStatus.in_evaluation
+        moment = now()
+        if moment >= self.closes_at:
+            return RoundStatus.closed
+        if moment >= self.opens_at:
+            return RoundStatus.open
+        return RoundStatus.scheduled
+
+    def is_open(self, moment: datetime | None = None) -> bool:
+        """Open for submissions: opens_at <= now < closes_at, and not paused."""
+        moment = moment or now()
+        return self.opens_at <= moment < self.closes_at and not self.paused
+
+    def has_closed(self, moment: datetime | None = None) -> bool:
+        return (moment or now()) >= self.closes_at
+
+    @property
+    def bids_sealed(self) -> bool:
+        """Until a windowed round closes nobody at the council may read the answers."""
+        return not self.has_closed()
+
+    def can_manage(self, user) -> bool:
+        return self.system.can_manage(user)
+
+
+class RoundStatus(enum.Enum):
+    scheduled = "scheduled"
+    open = "open"
+    closed = "closed"
+    in_evaluation = "in_evaluation"
+    decided = "decided"
+    published = "published"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Outcome(enum.Enum):
+    admit = "admit"
+    reject = "reject"
+
+    @property
+    def label(self) -> str:
+        return "Admitted" if self is Outcome.admit else "Not admitted"
+
+
+class Decision(db.Model):
+    """The commissioner's admit or reject of one application for one lot, with reasons."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("application_id", "lot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    reasons: Mapped[str] = mapped_column(Text)
+    #: the computed total when decided, kept so a later challenge sees what the decider saw
+    total_at_decision: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    passed_at_decision: Mapped[bool]
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    application = relationship("Application", back_populates="decisions")
+    lot = relationship("Lot")
+    decided_by = relationship("User")
+
+
+class MembershipStatus(enum.Enum):
+    active = "active"
+    suspended = "suspended"
+    removed = "removed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Membership(db.Model):
+    """A provider's place on the call-off list for one lot of a system."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("lot_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: the application (and so the decision) that admitted the provider
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    admitted_on: Mapped[date]
+    status: Mapped[MembershipStatus] = mapped_column(
+        _enum(MembershipStatus), default=MembershipStatus.active, index=True
+    )
+
+    system = relationship("PurchasingSystem")
+    lot = relationship("Lot")
+    organisation = relationship("Organisation")
+    zones = relationship("MembershipZone", back_populates="membership", order_by="MembershipZone.zone_id")
+    history = relationship("MembershipChange", back_populates="membership", order_by="MembershipChange.id")
+
+
+class MembershipZone(db.Model):
+    """A zone a member serves for its lot, at the agreed hourly rate."""
+
+    __tablename__ = "membership_zones"
+    __table_args__ = (UniqueConstraint("membership_id", "zone_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+
+    membership = relationship("Membership", back_populates="zones")
+    zone = relationship("Zone")
+
+
+class MembershipChange(db.Model):
+    """One change of a membership's status, with its reason: the history is never rewritten."""
+
+    __tablename__ = "membership_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    status: Mapped[MembershipStatus] = mapped_column(_enum(MembershipStatus))
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    membership = relationship("Membership", back_populates="history")
+    changed_by = relationship("User")

@@ -1,0 +1,399 @@
+"""Changing purchasing systems and rounds: every function checks, changes, audits and flushes.
+
+Services never commit: the route commits once after the service returns.
+"""
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal.audit.services import record_event
+from portal.clock import now
+from portal.core import DomainError, NotAllowed
+from portal.extensions import db
+
+from .models import (
+    Decision,
+    Lot,
+    LotZoneRate,
+    Membership,
+    MembershipChange,
+    MembershipStatus,
+    MembershipZone,
+    MinimumStandard,
+    Outcome,
+    Procedure,
+    PurchasingSystem,
+    Question,
+    Round,
+    RoundStatus,
+    Scorer,
+    Section,
+    StandardKind,
+    Zone,
+)
+
+
+def _require_manager(system: PurchasingSystem, actor) -> None:
+    if not system.can_manage(actor):
+        raise NotAllowed("Only a commissioner of the council that owns this system can change it.")
+
+
+def _require_setup_editable(system: PurchasingSystem) -> None:
+    """Questions and standards are frozen once any round of the system has opened."""
+    moment = now()
+    if any(r.opens_at <= moment for r in system.rounds):
+        raise DomainError(
+            "A round of this system has already opened, so its lots, standards and questions are "
+            "frozen. Set up a new system to change them."
+        )
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
+def create_system(
+    actor,
+    *,
+    title: str,
+    reference: str,
+    procedure: Procedure,
+    starts_on,
+    ends_on,
+    quality_weight: int = 95,
+    social_value_weight: int = 5,
+    pass_mark: Decimal = Decimal(60),
+    scale_max: int = 5,
+    always_open: bool = False,
+    description: str = "",
+) -> PurchasingSystem:
+    if not (actor.is_authenticated and actor.is_commissioner):
+        raise NotAllowed("Only a commissioner can set up a purchasing system.")
+    if ends_on <= starts_on:
+        raise DomainError("The end of the system's lifetime must be after its start.")
+    if quality_weight + social_value_weight != 100:
+        raise DomainError("The quality and social value weights must add up to 100.")
+    if db.session.scalar(select(func.count()).where(PurchasingSystem.reference == reference)):
+        raise DomainError(f"A system with the reference {reference} already exists. Choose another reference.")
+    slug = base = slugify(reference) or "system"
+    n = 2
+    while db.session.scalar(select(func.count()).where(PurchasingSystem.slug == slug)):
+        slug, n = f"{base}-{n}", n + 1
+    system = PurchasingSystem(
+        authority_id=actor.authority_id,
+        title=title,
+        reference=reference,
+        slug=slug,
+        procedure=procedure,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        quality_weight=quality_weight,
+        social_value_weight=social_value_weight,
+        pass_mark=Decimal(pass_mark),
+        scale_max=scale_max,
+        always_open=always_open,
+        description=description,
+    )
+    db.session.add(system)
+    db.session.flush()
+    record_event(actor, "system.created", system, authority_id=system.authority_id,
+                 after={"title": title, "reference": reference, "procedure": procedure,
+                        "weights": [quality_weight, social_value_weight], "pass_mark": pass_mark})
+    return system
+
+
+def add_lot(system: PurchasingSystem, actor, *, title: str, description: str = "") -> Lot:
+    _require_manager(system, actor)
+    _require_setup_editable(system)
+    number = len(system.lots) + 1
+    lot = Lot(system=system, number=number, title=title, description=description)
+    db.session.add(lot)
+    db.session.flush()
+    record_event(actor, "lot.added", lot, authority_id=system.authority_id,
+                 after={"number": number, "title": title})
+    return lot
+
+
+def add_zone(system: PurchasingSystem, actor, *, name: str, ceiling_rate: Decimal,
+             floor_rate: Decimal | None = None) -> Zone:
+    """Add a zone with the council's hourly rate for every lot of the system."""
+    _require_manager(system, actor)
+    _require_setup_editable(system)
+    if any(z.name.lower() == name.lower() for z in system.zones):
+        raise DomainError(f"The system already has a zone called {name}.")
+    _check_rates(ceiling_rate, floor_rate)
+    zone = Zone(system=system, name=name)
+    db.session.add(zone)
+    for lot in system.lots:
+        db.session.add(LotZoneRate(lot=lot, zone=zone, ceiling_rate=ceiling_rate, floor_rate=floor_rate))
+    db.session.flush()
+    record_event(actor, "zone.added", zone, authority_id=system.authority_id,
+                 after={"name": name, "ceiling_rate": ceiling_rate, "floor_rate": floor_rate})
+    return zone
+
+
+def _check_rates(ceiling_rate, floor_rate):
+    if ceiling_rate is None or ceiling_rate <= 0:
+        raise DomainError("Enter an hourly ceiling rate greater than £0.")
+    if floor_rate is not None and floor_rate > ceiling_rate:
+        raise DomainError("The floor rate must not be more than the ceiling rate.")
+
+
+def set_rate(lot: Lot, zone: Zone, actor, *, ceiling_rate: Decimal, floor_rate: Decimal | None = None) -> LotZoneRate:
+    system = lot.system
+    _require_manager(system, actor)
+    _require_setup_editable(system)
+    if zone.system_id != system.id:
+        raise DomainError("That zone belongs to another system.")
+    _check_rates(ceiling_rate, floor_rate)
+    rate = lot.rate_for(zone)
+    before = None
+    if rate is None:
+        rate = LotZoneRate(lot=lot, zone=zone, ceiling_rate=ceiling_rate, floor_rate=floor_rate)
+        db.session.add(rate)
+    else:
+        before = {"ceiling_rate": rate.ceiling_rate, "floor_rate": rate.floor_rate}
+        rate.ceiling_rate, rate.floor_rate = ceiling_rate, floor_rate
+    db.session.flush()
+    record_event(actor, "rate.set", rate, authority_id=system.authority_id, before=before,
+                 after={"lot": lot.number, "zone": zone.name, "ceiling_rate": ceiling_rate,
+                        "floor_rate": floor_rate})
+    return rate
+
+
+def add_standard(lot: Lot, actor, *, kind: StandardKind, title: str, description: str = "") -> MinimumStandard:
+    _require_manager(lot.system, actor)
+    _require_setup_editable(lot.system)
+    standard = MinimumStandard(lot=lot, kind=kind, title=title, description=description,
+                               position=len(lot.standards) + 1)
+    db.session.add(standard)
+    db.session.flush()
+    record_event(actor, "standard.added", standard, authority_id=lot.system.authority_id,
+                 after={"lot": lot.number, "kind": kind, "title": title})
+    return standard
+
+
+def add_question(
+    lot: Lot,
+    actor,
+    *,
+    section: Section,
+    text: str,
+    weight: Decimal,
+    word_limit: int = 500,
+    min_score: int = 0,
+    scorer: Scorer = Scorer.officers,
+    guidance: str = "",
+) -> Question:
+    system = lot.system
+    _require_manager(system, actor)
+    _require_setup_editable(system)
+    if weight is None or weight <= 0:
+        raise DomainError("Enter a weight greater than 0.")
+    if not 0 <= min_score <= system.scale_max:
+        raise DomainError(f"The minimum score must be between 0 and {system.scale_max}.")
+    section_weight = system.quality_weight if section is Section.quality else system.social_value_weight
+    if lot.section_weight_total(section) + Decimal(weight) > section_weight:
+        raise DomainError(
+            f"The {section.label.lower()} questions of {lot.name} would weigh more than the "
+            f"{section.label.lower()} weight of {section_weight}. Lower this question's weight."
+        )
+    question = Question(
+        lot=lot, section=section, text=text, weight=Decimal(weight), word_limit=word_limit,
+        min_score=min_score, scorer=scorer, guidance=guidance, position=len(lot.questions) + 1,
+    )
+    db.session.add(question)
+    db.session.flush()
+    record_event(actor, "question.added", question, authority_id=system.authority_id,
+                 after={"lot": lot.number, "section": section, "weight": weight, "text": text,
+                        "scorer": scorer, "min_score": min_score, "word_limit": word_limit})
+    return question
+
+
+# ---- rounds
+
+
+def schedule_round(system: PurchasingSystem, actor, *, opens_at: datetime, closes_at: datetime) -> Round:
+    _require_manager(system, actor)
+    if closes_at <= opens_at:
+        raise DomainError("The closing time must be after the opening time.")
+    if closes_at <= now():
+        raise DomainError("The closing time must be in the future.")
+    if opens_at.date() < system.starts_on or closes_at.date() > system.ends_on:
+        raise DomainError(
+            "The round must fall within the system's lifetime "
+            f"({system.starts_on:%d %B %Y} to {system.ends_on:%d %B %Y})."
+        )
+    for other in system.rounds:
+        if opens_at < other.closes_at and other.opens_at < closes_at:
+            raise DomainError(f"The round would overlap {other.name}. Choose dates after it closes.")
+    problems = system.setup_problems()
+    if problems:
+        raise DomainError("The system is not ready for a round: " + " ".join(problems))
+    number = (max((r.number for r in system.rounds), default=0)) + 1
+    round_ = Round(system=system, number=number, opens_at=opens_at, closes_at=closes_at)
+    db.session.add(round_)
+    db.session.flush()
+    record_event(actor, "round.scheduled", round_, authority_id=system.authority_id,
+                 after={"number": number, "opens_at": opens_at, "closes_at": closes_at})
+    return round_
+
+
+def open_round_now(round_: Round, actor) -> Round:
+    """Bring a scheduled round's opening forward to now."""
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.scheduled:
+        raise DomainError(f"{round_.name} is {round_.status.label.lower()}, so it cannot be opened now.")
+    before = {"opens_at": round_.opens_at}
+    round_.opens_at = now()
+    db.session.flush()
+    record_event(actor, "round.opened", round_, authority_id=round_.system.authority_id,
+                 before=before, after={"opens_at": round_.opens_at})
+    return round_
+
+
+def close_round_early(round_: Round, actor, *, reason: str) -> Round:
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.open:
+        raise DomainError(f"{round_.name} is not open, so it cannot be closed early.")
+    if not reason.strip():
+        raise DomainError("Enter the reason for closing the round early.")
+    before = {"closes_at": round_.closes_at}
+    round_.closes_at = now()
+    round_.early_close_reason = reason.strip()
+    db.session.flush()
+    record_event(actor, "round.closed_early", round_, authority_id=round_.system.authority_id,
+                 before=before, after={"closes_at": round_.closes_at, "reason": reason})
+    return round_
+
+
+def begin_evaluation(round_: Round, actor) -> Round:
+    """Move a closed round, and every application submitted in it, into evaluation."""
+    from portal.onboarding.models import ApplicationStatus
+
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.closed:
+        raise DomainError(
+            f"{round_.name} is {round_.status.label.lower()}. Evaluation can start only once the round has closed."
+        )
+    round_.evaluation_started_at = now()
+    moved = 0
+    for application in round_.applications:
+        if application.status is ApplicationStatus.submitted:
+            application.status = ApplicationStatus.in_evaluation
+            moved += 1
+    db.session.flush()
+    record_event(actor, "round.evaluation_started", round_, authority_id=round_.system.authority_id,
+                 after={"applications": moved})
+    return round_
+
+
+def record_decision(application, lot: Lot, actor, *, outcome: Outcome, reasons: str) -> Decision:
+    """Admit or reject an application for one lot; the computed result is kept beside it."""
+    from portal.evaluation.results import application_results
+
+    round_ = application.round
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.in_evaluation:
+        raise DomainError(f"Decisions can be recorded only while {round_.name} is in evaluation.")
+    if lot not in application.chosen_lots():
+        raise DomainError(f"This application does not bid for {lot.name}.")
+    if not reasons.strip():
+        raise DomainError("Enter the reasons for the decision.")
+    result = application_results(application)[lot.id]
+    if result.passed is None:
+        raise DomainError(
+            f"Finish moderating {lot.name} for this application before deciding: every answer "
+            "needs an agreed score and every standard an agreed pass or fail."
+        )
+    if outcome is Outcome.admit and not result.passed:
+        raise DomainError(
+            f"This application did not pass {lot.name}, so it cannot be admitted. Record a rejection with reasons."
+        )
+    decision = db.session.scalar(select(Decision).filter_by(application_id=application.id, lot_id=lot.id))
+    before = None
+    if decision is None:
+        decision = Decision(application=application, lot=lot)
+        db.session.add(decision)
+    else:
+        before = {"outcome": decision.outcome, "reasons": decision.reasons}
+    decision.outcome = outcome
+    decision.reasons = reasons.strip()
+    decision.total_at_decision = result.total
+    decision.passed_at_decision = bool(result.passed)
+    decision.decided_by_id = actor.id
+    decision.decided_at = now()
+    db.session.flush()
+    record_event(actor, "decision.recorded", decision, authority_id=round_.system.authority_id,
+                 before=before, after={"application": application.reference, "lot": lot.number,
+                                       "outcome": outcome, "reasons": reasons, "total": result.total})
+    return decision
+
+
+def confirm_decisions(round_: Round, actor) -> Round:
+    """Close the decisions of a round: every application needs a decision for every lot it bid for."""
+    from portal.onboarding.models import ApplicationStatus
+
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.in_evaluation:
+        raise DomainError(f"{round_.name} is {round_.status.label.lower()}, so its decisions cannot be confirmed.")
+    missing = []
+    for application in round_.applications:
+        if application.status is not ApplicationStatus.in_evaluation:
+            continue
+        decided = {d.lot_id for d in application.decisions}
+        for lot in application.chosen_lots():
+            if lot.id not in decided:
+                missing.append(f"{application.organisation.legal_name} ({lot.name})")
+    if missing:
+        raise DomainError("Record a decision for every lot of every application first. Missing: " + "; ".join(missing) + ".")
+    round_.decided_at = now()
+    for application in round_.applications:
+        if application.status is ApplicationStatus.in_evaluation:
+            application.status = ApplicationStatus.decided
+    db.session.flush()
+    record_event(actor, "round.decided", round_, authority_id=round_.system.authority_id)
+    return round_
+
+
+def publish_round(round_: Round, actor) -> list[Membership]:
+    """Publish a decided round: every admitted provider joins the call-off list for its lots and zones."""
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.decided:
+        raise DomainError(
+            f"{round_.name} is {round_.status.label.lower()}. Confirm the decisions before publishing."
+        )
+    today = now().date()
+    memberships = []
+    for application in round_.applications:
+        for decision in application.decisions:
+            if decision.outcome is not Outcome.admit:
+                continue
+            choice = next(c for c in application.lots if c.lot_id == decision.lot_id)
+            membership = db.session.scalar(
+                select(Membership).filter_by(lot_id=decision.lot_id, organisation_id=application.organisation_id)
+            )
+            if membership is None:
+                membership = Membership(system_id=round_.system_id, lot_id=decision.lot_id,
+                                        organisation_id=application.organisation_id)
+                db.session.add(membership)
+            membership.application_id = application.id
+            membership.admitted_on = today
+            membership.status = MembershipStatus.active
+            for zone_choice in choice.zones:
+                rate = zone_choice.offered_rate or decision.lot.rate_for(zone_choice.zone).ceiling_rate
+                existing = next((z for z in membership.zones if z.zone_id == zone_choice.zone_id), None)
+                if existing:
+                    existing.hourly_rate = rate
+                else:
+                    membership.zones.append(MembershipZone(zone_id=zone_choice.zone_id, hourly_rate=rate))
+            db.session.add(MembershipChange(membership=membership, status=MembershipStatus.active,
+                                            reason=f"Admitted in {round_.name}", changed_by_id=actor.id))
+            memberships.append(membership)
+    round_.published_at = now()
+    db.session.flush()
+    record_event(actor, "round.published", round_, authority_id=round_.system.authority_id,
+                 after={"admitted": len(memberships)})
+    return memberships

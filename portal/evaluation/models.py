@@ -1,0 +1,189 @@
+"""Assignments, conflict declarations, scores and moderated scores."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import now
+from portal.core import UTCDateTime
+from portal.extensions import db
+
+
+class Assignment(db.Model):
+    """Which evaluator scores which application (a panel member scores only panel questions)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("application_id", "evaluator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: scores only the questions marked for the service-user panel
+    as_panel: Mapped[bool] = mapped_column(default=False)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: when the evaluator submitted all their scores; after that they cannot change them
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application = relationship("Application", back_populates="assignments")
+    evaluator = relationship("User", foreign_keys=[evaluator_id])
+    scores = relationship("Score", back_populates="assignment", cascade="all, delete-orphan")
+    standard_assessments = relationship("StandardAssessment", back_populates="assignment",
+                                        cascade="all, delete-orphan")
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    def questions(self):
+        """The questions this evaluator scores, across the lots the application bids for."""
+        return [
+            q
+            for lot in self.application.chosen_lots()
+            for q in lot.questions
+            if (q.scorer.includes_panel if self.as_panel else q.scorer.includes_officers)
+        ]
+
+    def standards(self):
+        """The minimum standards this evaluator judges: evidence ones, and never for the panel."""
+        if self.as_panel:
+            return []
+        return [s for lot in self.application.chosen_lots() for s in lot.standards]
+
+    def score_for(self, question) -> "Score | None":
+        return next((s for s in self.scores if s.question_id == question.id), None)
+
+    def assessment_for(self, standard) -> "StandardAssessment | None":
+        return next((a for a in self.standard_assessments if a.standard_id == standard.id), None)
+
+    def belongs_to(self, user) -> bool:
+        return bool(user.is_authenticated and user.id == self.evaluator_id)
+
+    def conflict(self) -> "ConflictDeclaration | None":
+        """This evaluator's declaration for this provider in this round, if made."""
+        return ConflictDeclaration.query.filter_by(
+            round_id=self.application.round_id,
+            evaluator_id=self.evaluator_id,
+            organisation_id=self.application.organisation_id,
+        ).one_or_none()
+
+    def can_read(self, user) -> bool:
+        """The evaluator may read the answers: assigned, round closed, no interest blocking."""
+        if not self.belongs_to(user) or self.application.round.bids_sealed:
+            return False
+        declaration = self.conflict()
+        return declaration is not None and declaration.clears_scoring
+
+    def can_score(self, user) -> bool:
+        return self.can_read(user) and not self.is_submitted
+
+
+class ConflictDeclaration(db.Model):
+    """An evaluator's declaration, for one provider in one round: no interest, or an interest."""
+
+    __tablename__ = "conflict_declarations"
+    __table_args__ = (
+        UniqueConstraint("round_id", "evaluator_id", "organisation_id"),
+        CheckConstraint("has_interest = false OR details <> ''", name="interest_has_details"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    has_interest: Mapped[bool]
+    details: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: a commissioner allowed the evaluator to go on despite the interest, with this mitigation
+    allowed_with_mitigation: Mapped[str | None] = mapped_column(Text)
+
+    evaluator = relationship("User")
+    organisation = relationship("Organisation")
+
+    @property
+    def clears_scoring(self) -> bool:
+        return not self.has_interest or bool(self.allowed_with_mitigation)
+
+
+class Score(db.Model):
+    """One evaluator's score of one answer, with the written reason."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "question_id"),
+        CheckConstraint("score >= 0", name="score_not_negative"),
+        CheckConstraint("justification <> ''", name="has_justification"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    score: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    assignment = relationship("Assignment", back_populates="scores")
+    question = relationship("Question")
+
+
+class StandardAssessment(db.Model):
+    """One evaluator's pass or fail of one minimum standard, with the reason."""
+
+    __tablename__ = "standard_assessments"
+    __table_args__ = (UniqueConstraint("assignment_id", "standard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("minimum_standards.id"), index=True)
+    passed: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    assignment = relationship("Assignment", back_populates="standard_assessments")
+    standard = relationship("MinimumStandard")
+
+
+class ModeratedScore(db.Model):
+    """The agreed final score of one answer after moderation; individual scores stay as they were."""
+
+    __tablename__ = "moderated_scores"
+    __table_args__ = (
+        UniqueConstraint("application_id", "question_id"),
+        CheckConstraint("score >= 0", name="score_not_negative"),
+        CheckConstraint("rationale <> ''", name="has_rationale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    score: Mapped[int]
+    rationale: Mapped[str] = mapped_column(Text)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    question = relationship("Question")
+    moderator = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ModeratedStandard(db.Model):
+    """The agreed pass or fail of one evidence standard after moderation."""
+
+    __tablename__ = "moderated_standards"
+    __table_args__ = (
+        UniqueConstraint("application_id", "standard_id"),
+        CheckConstraint("rationale <> ''", name="has_rationale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("minimum_standards.id"), index=True)
+    passed: Mapped[bool]
+    rationale: Mapped[str] = mapped_column(Text)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    standard = relationship("MinimumStandard")

@@ -1,0 +1,252 @@
+"""Assigning, declaring conflicts, scoring and moderating: check, change, audit, flush."""
+from sqlalchemy import select
+
+from portal.audit.services import record_event
+from portal.auth.models import Role, User
+from portal.clock import now
+from portal.commissioning.models import Round, RoundStatus
+from portal.core import DomainError, NotAllowed
+from portal.extensions import db
+from portal.onboarding.models import Application, ApplicationStatus
+
+from .models import (
+    Assignment,
+    ConflictDeclaration,
+    ModeratedScore,
+    ModeratedStandard,
+    Score,
+    StandardAssessment,
+)
+
+MIN_JUSTIFICATION = 10
+
+
+def assign_evaluators(round_: Round, actor, evaluators: list[User]) -> list[Assignment]:
+    """Assign each evaluator to every application in evaluation in the round."""
+    from portal.commissioning.services import begin_evaluation
+
+    if not round_.can_manage(actor):
+        raise NotAllowed("Only a commissioner of the owning council can assign evaluators.")
+    if round_.status is RoundStatus.closed:
+        begin_evaluation(round_, actor)
+    if round_.status is not RoundStatus.in_evaluation:
+        raise DomainError(
+            f"{round_.name} is {round_.status.label.lower()}. Evaluators can be assigned once it has closed "
+            "and until decisions are confirmed."
+        )
+    if not evaluators:
+        raise DomainError("Select at least one evaluator.")
+    for evaluator in evaluators:
+        if not evaluator.is_scorer or evaluator.authority_id != round_.system.authority_id:
+            raise DomainError(f"{evaluator.name} is not an evaluator or panel member of this council.")
+    created = []
+    for application in round_.applications:
+        if application.status is not ApplicationStatus.in_evaluation:
+            continue
+        have = {a.evaluator_id for a in application.assignments}
+        for evaluator in evaluators:
+            if evaluator.id in have:
+                continue
+            assignment = Assignment(application=application, evaluator=evaluator,
+                                    as_panel=evaluator.role is Role.panel_member, assigned_by_id=actor.id)
+            db.session.add(assignment)
+            created.append(assignment)
+    db.session.flush()
+    for assignment in created:
+        record_event(actor, "assignment.created", assignment, authority_id=round_.system.authority_id,
+                     after={"application": assignment.application.reference,
+                            "evaluator": assignment.evaluator.email, "as_panel": assignment.as_panel})
+    return created
+
+
+def declare_conflicts(round_: Round, actor, declarations: dict[int, tuple[bool, str]]) -> list[ConflictDeclaration]:
+    """Record, per organisation id, whether the evaluator has an interest (with details)."""
+    if not actor.is_authenticated or not actor.is_scorer:
+        raise NotAllowed("Only evaluators declare conflicts of interest.")
+    assigned = {
+        a.application.organisation_id
+        for a in db.session.scalars(
+            select(Assignment).join(Application).where(
+                Assignment.evaluator_id == actor.id, Application.round_id == round_.id)
+        )
+    }
+    if not assigned:
+        raise NotAllowed("You are not assigned to any application in this round.")
+    missing = assigned - set(declarations)
+    if missing:
+        raise DomainError("Answer the question for every provider listed.")
+    saved = []
+    for organisation_id, (has_interest, details) in declarations.items():
+        if organisation_id not in assigned:
+            raise DomainError("Declare only for providers you are assigned to.")
+        if has_interest and not details.strip():
+            raise DomainError("Give details of each interest you declare.")
+        declaration = db.session.scalar(select(ConflictDeclaration).filter_by(
+            round_id=round_.id, evaluator_id=actor.id, organisation_id=organisation_id))
+        if declaration is not None:
+            if declaration.has_interest == has_interest and declaration.details == details.strip():
+                continue
+            raise DomainError("You have already declared for this provider. Ask the commissioner to change it.")
+        declaration = ConflictDeclaration(round_id=round_.id, evaluator_id=actor.id, organisation_id=organisation_id,
+                                          has_interest=has_interest, details=details.strip())
+        db.session.add(declaration)
+        saved.append(declaration)
+    db.session.flush()
+    for declaration in saved:
+        record_event(actor, "conflict.declared", declaration, authority_id=round_.system.authority_id,
+                     after={"organisation": declaration.organisation_id, "has_interest": declaration.has_interest,
+                            "details": declaration.details})
+    return saved
+
+
+def _require_can_score(assignment: Assignment, actor) -> None:
+    if not assignment.belongs_to(actor):
+        raise NotAllowed("This is not your assignment.")
+    if assignment.is_submitted:
+        raise DomainError("You have already submitted your scores for this application; they cannot be changed.")
+    if assignment.application.round.status is not RoundStatus.in_evaluation:
+        raise DomainError("Scores can be given only while the round is in evaluation.")
+    declaration = assignment.conflict()
+    if declaration is None:
+        raise DomainError("Declare whether you have a conflict of interest before scoring.")
+    if not declaration.clears_scoring:
+        raise DomainError("You declared an interest in this provider. A commissioner must decide before you can score.")
+
+
+def record_score(assignment: Assignment, question, actor, *, score: int | None, justification: str) -> Score:
+    _require_can_score(assignment, actor)
+    if question not in assignment.questions():
+        raise DomainError("This question is not one you were asked to score.")
+    scale_max = assignment.application.round.system.scale_max
+    if score is None or not 0 <= score <= scale_max:
+        raise DomainError(f"Choose a score from 0 to {scale_max}.")
+    justification = (justification or "").strip()
+    if len(justification) < MIN_JUSTIFICATION:
+        raise DomainError(f"Write a justification of at least {MIN_JUSTIFICATION} characters for question {question.label}.")
+    existing = assignment.score_for(question)
+    before = None
+    if existing is None:
+        existing = Score(assignment=assignment, question=question, score=score, justification=justification)
+        db.session.add(existing)
+    else:
+        before = {"score": existing.score, "justification": existing.justification}
+        existing.score, existing.justification = score, justification
+    db.session.flush()
+    record_event(actor, "score.recorded", existing,
+                 authority_id=assignment.application.round.system.authority_id,
+                 before=before, after={"question": question.id, "score": score, "justification": justification})
+    return existing
+
+
+def record_standard_assessment(assignment: Assignment, standard, actor, *, passed: bool | None,
+                               reason: str) -> StandardAssessment:
+    _require_can_score(assignment, actor)
+    if standard not in assignment.standards():
+        raise DomainError("This standard is not one you were asked to assess.")
+    if passed is None:
+        raise DomainError(f"Choose pass or fail for “{standard.title}”.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(f"Give the reason for your pass or fail of “{standard.title}”.")
+    assessment = assignment.assessment_for(standard)
+    if assessment is None:
+        assessment = StandardAssessment(assignment=assignment, standard=standard, passed=passed, reason=reason)
+        db.session.add(assessment)
+    else:
+        assessment.passed, assessment.reason = passed, reason
+    db.session.flush()
+    record_event(actor, "standard.assessed", assessment,
+                 authority_id=assignment.application.round.system.authority_id,
+                 after={"standard": standard.id, "passed": passed, "reason": reason})
+    return assessment
+
+
+def submit_assignment(assignment: Assignment, actor) -> Assignment:
+    """Submit all of an evaluator's scores for an application at once; they are final after this."""
+    _require_can_score(assignment, actor)
+    unscored = [q.label for q in assignment.questions() if assignment.score_for(q) is None]
+    unassessed = [s.title for s in assignment.standards()
+                  if not s.kind.is_automatic and assignment.assessment_for(s) is None]
+    if unscored or unassessed:
+        parts = []
+        if unscored:
+            parts.append("score question " + ", ".join(unscored))
+        if unassessed:
+            parts.append("assess " + ", ".join(unassessed))
+        raise DomainError("Before submitting, " + " and ".join(parts) + ".")
+    assignment.submitted_at = now()
+    db.session.flush()
+    record_event(actor, "assignment.submitted", assignment,
+                 authority_id=assignment.application.round.system.authority_id,
+                 after={"scores": len(assignment.scores)})
+    return assignment
+
+
+def _require_can_moderate(application: Application, actor) -> None:
+    if not application.round.can_manage(actor):
+        raise NotAllowed("Only a commissioner of the owning council can moderate.")
+    if application.round.status is not RoundStatus.in_evaluation:
+        raise DomainError("Moderation happens while the round is in evaluation.")
+    if not application.assignments:
+        raise DomainError("Assign evaluators to this application before moderating.")
+    waiting = [a.evaluator.name for a in application.assignments if not a.is_submitted]
+    if waiting:
+        raise DomainError("Wait until every evaluator has submitted their scores. Still scoring: "
+                          + ", ".join(waiting) + ".")
+
+
+def moderate_question(application: Application, question, actor, *, score: int | None, rationale: str,
+                      expected_version: int | None = None) -> ModeratedScore:
+    """Record the agreed score of one answer; the evaluators' own scores are kept unchanged."""
+    _require_can_moderate(application, actor)
+    if question.lot not in application.chosen_lots():
+        raise DomainError("This application does not answer that question.")
+    scale_max = application.round.system.scale_max
+    if score is None or not 0 <= score <= scale_max:
+        raise DomainError(f"Choose an agreed score from 0 to {scale_max} for question {question.label}.")
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError(f"Give the rationale for the agreed score of question {question.label}.")
+    moderated = db.session.scalar(select(ModeratedScore).filter_by(application_id=application.id,
+                                                                    question_id=question.id))
+    before = None
+    if moderated is None:
+        moderated = ModeratedScore(application_id=application.id, question=question, score=score,
+                                   rationale=rationale, moderator_id=actor.id)
+        db.session.add(moderated)
+    else:
+        if expected_version is not None and expected_version != moderated.version:
+            raise DomainError(f"Someone else saved an agreed score for question {question.label} while you were "
+                              "working. Their score is shown; check it and save again.")
+        before = {"score": moderated.score, "rationale": moderated.rationale}
+        moderated.score, moderated.rationale, moderated.moderator_id = score, rationale, actor.id
+    db.session.flush()
+    record_event(actor, "score.moderated", moderated, authority_id=application.round.system.authority_id,
+                 before=before, after={"question": question.id, "score": score, "rationale": rationale})
+    return moderated
+
+
+def moderate_standard(application: Application, standard, actor, *, passed: bool | None,
+                      rationale: str) -> ModeratedStandard:
+    _require_can_moderate(application, actor)
+    if standard.kind.is_automatic:
+        raise DomainError(f"“{standard.title}” is checked automatically and is not moderated.")
+    if passed is None:
+        raise DomainError(f"Choose pass or fail for “{standard.title}”.")
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError(f"Give the rationale for “{standard.title}”.")
+    moderated = db.session.scalar(select(ModeratedStandard).filter_by(application_id=application.id,
+                                                                       standard_id=standard.id))
+    before = None
+    if moderated is None:
+        moderated = ModeratedStandard(application_id=application.id, standard=standard, passed=passed,
+                                      rationale=rationale, moderator_id=actor.id)
+        db.session.add(moderated)
+    else:
+        before = {"passed": moderated.passed, "rationale": moderated.rationale}
+        moderated.passed, moderated.rationale, moderated.moderator_id = passed, rationale, actor.id
+    db.session.flush()
+    record_event(actor, "standard.moderated", moderated, authority_id=application.round.system.authority_id,
+                 before=before, after={"standard": standard.id, "passed": passed, "rationale": rationale})
+    return moderated

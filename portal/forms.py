@@ -1,0 +1,50 @@
+"""Form pieces shared by every area."""
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import DecimalField, SubmitField
+from wtforms.validators import ValidationError
+
+
+class BaseForm(FlaskForm):
+    """Every form: CSRF token, and a way to show a service's refusal against a field."""
+
+    def add_error(self, message: str, field_name: str | None = None) -> None:
+        """Put a service's DomainError on the form so the error summary shows it."""
+        field = getattr(self, field_name, None) if field_name else None
+        if field is None:
+            self.form_errors.append(message)
+        else:
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(message)
+
+
+class SubmitButton(SubmitField):
+    widget = GovSubmitInput()
+
+
+class MoneyField(DecimalField):
+    """Pounds and pence, typed with or without a £ sign."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            raw = (valuelist[0] or "").strip().replace("£", "").replace(",", "")
+            if raw == "":
+                self.data = None
+                return
+            try:
+                self.data = Decimal(raw)
+            except InvalidOperation:
+                self.data = None
+                raise ValueError(self.gettext("Enter an amount in pounds and pence, like 19.65"))
+            if self.data.as_tuple().exponent < -2:
+                self.data = None
+                raise ValueError("Enter an amount with no more than 2 decimal places, like 19.65")
+
+
+def no_control_characters(form, field):
+    if field.data and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", field.data):
+        raise ValidationError("Remove the hidden control characters from this text.")

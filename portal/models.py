@@ -1,0 +1,33 @@
+"""Imports every area's models so the metadata (and Alembic) sees them all."""
+from portal.audit.models import AuditEvent  # noqa: F401
+from portal.auth.models import Role, User  # noqa: F401
+from portal.commissioning.models import (  # noqa: F401
+    Authority,
+    Decision,
+    Lot,
+    LotZoneRate,
+    Membership,
+    MembershipChange,
+    MembershipZone,
+    MinimumStandard,
+    PurchasingSystem,
+    Question,
+    Round,
+    Zone,
+)
+from portal.evaluation.models import (  # noqa: F401
+    Assignment,
+    ConflictDeclaration,
+    ModeratedScore,
+    ModeratedStandard,
+    Score,
+    StandardAssessment,
+)
+from portal.onboarding.models import (  # noqa: F401
+    Answer,
+    Application,
+    ApplicationLot,
+    ApplicationZone,
+    Organisation,
+    StandardResponse,
+)

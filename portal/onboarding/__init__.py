@@ -1,0 +1,6 @@
+"""Organisations and their applications: the provider's work."""
+from flask import Blueprint
+
+bp = Blueprint("onboarding", __name__, url_prefix="/provider")
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,287 @@
+"""Provider organisations, their applications, answers and standard responses."""
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import now
+from portal.core import UTCDateTime
+from portal.extensions import db
+
+
+def _enum(cls, length=30):
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class CQCRating(enum.Enum):
+    outstanding = "outstanding"
+    good = "good"
+    requires_improvement = "requires_improvement"
+    inadequate = "inadequate"
+    not_rated = "not_rated"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def meets_minimum(self) -> bool:
+        """Good or Outstanding: the floor councils set for providers of care."""
+        return self in (CQCRating.outstanding, CQCRating.good)
+
+
+class Organisation(db.Model):
+    """A provider: a care company, charity or sole trader."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    trading_name: Mapped[str] = mapped_column(String(200), default="")
+    companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    #: CQC provider ID, e.g. 1-101234567
+    cqc_provider_id: Mapped[str | None] = mapped_column(String(20))
+    cqc_rating: Mapped[CQCRating | None] = mapped_column(_enum(CQCRating))
+    cqc_rating_date: Mapped[date | None]
+    address: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    users = relationship("User", back_populates="organisation")
+
+    @property
+    def display_name(self) -> str:
+        if self.trading_name and self.trading_name != self.legal_name:
+            return f"{self.legal_name} (trading as {self.trading_name})"
+        return self.legal_name
+
+
+class ApplicationStatus(enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    withdrawn = "withdrawn"
+    in_evaluation = "in_evaluation"
+    decided = "decided"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Application(db.Model):
+    """One organisation's bid in one round, for one or more lots and zones."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("round_id", "organisation_id"),
+        CheckConstraint(
+            "(status = 'draft') OR (submitted_at IS NOT NULL AND reference IS NOT NULL)"
+            " OR (status = 'withdrawn')",
+            name="submitted_has_time_and_reference",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        _enum(ApplicationStatus), default=ApplicationStatus.draft, index=True
+    )
+    #: the receipt reference given at submission, e.g. CCC-HCS-DPS/R2/00042
+    reference: Mapped[str | None] = mapped_column(String(80), unique=True)
+    #: the provider accepts the council's hourly rates for the chosen zones
+    rate_accepted: Mapped[bool] = mapped_column(default=False)
+    #: the provider confirmed the declaration on the check-your-answers page
+    declaration_confirmed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    round = relationship("Round", back_populates="applications")
+    organisation = relationship("Organisation")
+    lots = relationship("ApplicationLot", back_populates="application", order_by="ApplicationLot.lot_id",
+                        cascade="all, delete-orphan")
+    answers = relationship("Answer", back_populates="application", cascade="all, delete-orphan")
+    standard_responses = relationship("StandardResponse", back_populates="application",
+                                      cascade="all, delete-orphan")
+    assignments = relationship("Assignment", back_populates="application")
+    decisions = relationship("Decision", back_populates="application")
+
+    # ---- questions the application answers about itself
+
+    def chosen_lots(self):
+        return [choice.lot for choice in self.lots]
+
+    def answer_for(self, question) -> "Answer | None":
+        return next((a for a in self.answers if a.question_id == question.id), None)
+
+    def response_for(self, standard) -> "StandardResponse | None":
+        return next((r for r in self.standard_responses if r.standard_id == standard.id), None)
+
+    def is_editable(self) -> bool:
+        """A draft in a round that is open now."""
+        return self.status is ApplicationStatus.draft and self.round.is_open()
+
+    # ---- permissions
+
+    def belongs_to(self, user) -> bool:
+        return bool(user.is_authenticated and user.is_provider and user.organisation_id == self.organisation_id)
+
+    def can_edit(self, user) -> bool:
+        return self.belongs_to(user)
+
+    def can_view(self, user) -> bool:
+        """Its own provider always; council staff only once the round has closed (sealed bids)."""
+        if not user.is_authenticated:
+            return False
+        if self.belongs_to(user):
+            return True
+        if self.status in (ApplicationStatus.draft, ApplicationStatus.withdrawn):
+            return False
+        if self.round.bids_sealed:
+            return False
+        if user.is_commissioner:
+            return self.round.can_manage(user)
+        return False
+
+    def can_see_outcome(self, user) -> bool:
+        return self.belongs_to(user) and self.round.published_at is not None
+
+
+class ApplicationLot(db.Model):
+    """A lot an application bids for."""
+
+    __tablename__ = "application_lots"
+    __table_args__ = (UniqueConstraint("application_id", "lot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+
+    application = relationship("Application", back_populates="lots")
+    lot = relationship("Lot")
+    zones = relationship("ApplicationZone", back_populates="application_lot", cascade="all, delete-orphan",
+                         order_by="ApplicationZone.zone_id")
+
+
+class ApplicationZone(db.Model):
+    """A zone the provider offers to serve within a lot, and its hourly rate."""
+
+    __tablename__ = "application_zones"
+    __table_args__ = (UniqueConstraint("application_lot_id", "zone_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_lot_id: Mapped[int] = mapped_column(ForeignKey("application_lots.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    #: the provider's offered hourly rate; empty means it takes the council's ceiling rate
+    offered_rate: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+
+    application_lot = relationship("ApplicationLot", back_populates="zones")
+    zone = relationship("Zone")
+
+
+class Answer(db.Model):
+    """A provider's answer to one scored question."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("application_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: bumped on every save so two tabs cannot silently overwrite each other
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    application = relationship("Application", back_populates="answers")
+    question = relationship("Question")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def word_count(self) -> int:
+        return count_words(self.text)
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.text.strip()) and self.word_count <= self.question.word_limit
+
+
+def count_words(text: str) -> int:
+    """Words as a person counts them: runs of non-space characters."""
+    return len(text.split())
+
+
+class StandardResponse(db.Model):
+    """A provider's response to one minimum standard."""
+
+    __tablename__ = "standard_responses"
+    __table_args__ = (UniqueConstraint("application_id", "standard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("minimum_standards.id"), index=True)
+    #: the provider confirms the declaration (declaration and CQC standards)
+    confirmed: Mapped[bool] = mapped_column(default=False)
+    #: written evidence, for evidence standards; details, for declarations
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: the organisation's CQC rating when the application was submitted
+    cqc_rating_at_submission: Mapped[CQCRating | None] = mapped_column(_enum(CQCRating))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    application = relationship("Application", back_populates="standard_responses")
+    standard = relationship("MinimumStandard")
+
+
+class TaskStatus(enum.Enum):
+    not_started = "Not started"
+    in_progress = "In progress"
+    completed = "Completed"
+    cannot_start = "Cannot start yet"
+
+
+def standard_response_complete(standard, response: "StandardResponse | None") -> bool:
+    """Whether a provider has done what a minimum standard asks of it."""
+    from portal.commissioning.models import StandardKind
+
+    if response is None:
+        return False
+    if standard.kind in (StandardKind.declaration, StandardKind.cqc_rating):
+        return response.confirmed
+    return bool(response.text.strip())
+
+
+def application_tasks(application: Application) -> list[dict]:
+    """The task list: each section of the application with its status, in order."""
+    tasks = []
+    has_lots = bool(application.lots) and all(choice.zones for choice in application.lots)
+    tasks.append({"key": "lots", "title": "Choose lots and zones",
+                  "status": TaskStatus.completed if has_lots else TaskStatus.not_started})
+    for lot in application.chosen_lots():
+        for standard in lot.standards:
+            response = application.response_for(standard)
+            done = standard_response_complete(standard, response)
+            status = TaskStatus.completed if done else (
+                TaskStatus.in_progress if response is not None else TaskStatus.not_started)
+            tasks.append({"key": f"standard-{standard.id}", "lot": lot, "standard": standard,
+                          "title": standard.title, "status": status})
+        for question in lot.questions:
+            answer = application.answer_for(question)
+            status = TaskStatus.not_started
+            if answer is not None and answer.text.strip():
+                status = TaskStatus.completed if answer.is_complete else TaskStatus.in_progress
+            tasks.append({"key": f"question-{question.id}", "lot": lot, "question": question,
+                          "title": question.text, "status": status})
+    tasks.append({"key": "rates", "title": "Accept the council's hourly rates",
+                  "status": TaskStatus.completed if application.rate_accepted and has_lots
+                  else (TaskStatus.not_started if has_lots else TaskStatus.cannot_start)})
+    return tasks
+
+
+def unfinished_tasks(application: Application) -> list[dict]:
+    return [t for t in application_tasks(application) if t["status"] is not TaskStatus.completed]

@@ -1,0 +1,306 @@
+"""Changing organisations and applications: check, change, audit, flush. Never commit."""
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal.audit.services import record_event
+from portal.auth.models import Role, User
+from portal.clock import now
+from portal.commissioning.models import Lot, Round, StandardKind, Zone
+from portal.core import DomainError, NotAllowed
+from portal.extensions import db
+
+from .models import (
+    Answer,
+    Application,
+    ApplicationLot,
+    ApplicationStatus,
+    ApplicationZone,
+    CQCRating,
+    Organisation,
+    StandardResponse,
+    count_words,
+    unfinished_tasks,
+)
+
+
+def register_provider(*, legal_name: str, companies_house_number: str | None, cqc_provider_id: str | None,
+                      cqc_rating: CQCRating | None, cqc_rating_date, address: str, postcode: str,
+                      name: str, email: str, password: str, trading_name: str = "") -> User:
+    """Register a provider organisation and its first user (the owner)."""
+    email = email.strip().lower()
+    if db.session.scalar(select(func.count()).where(func.lower(User.email) == email)):
+        raise DomainError("An account with this email address already exists. Sign in instead.")
+    if companies_house_number and db.session.scalar(
+        select(func.count()).where(Organisation.companies_house_number == companies_house_number)
+    ):
+        raise DomainError(
+            "An organisation with this Companies House number is already registered. "
+            "Ask its owner to invite you."
+        )
+    organisation = Organisation(
+        legal_name=legal_name.strip(), trading_name=trading_name.strip(),
+        companies_house_number=companies_house_number or None, cqc_provider_id=cqc_provider_id or None,
+        cqc_rating=cqc_rating, cqc_rating_date=cqc_rating_date, address=address.strip(),
+        postcode=postcode.strip().upper(), contact_email=email,
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    user = User(email=email, name=name.strip(), role=Role.provider, organisation=organisation)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_event(user, "organisation.registered", organisation,
+                 after={"legal_name": legal_name, "companies_house_number": companies_house_number,
+                        "cqc_provider_id": cqc_provider_id, "cqc_rating": cqc_rating})
+    return user
+
+
+def _require_provider_of(application: Application, actor) -> None:
+    if not application.can_edit(actor):
+        raise NotAllowed("Only the provider's own users can change this application.")
+
+
+def _require_editable(application: Application) -> None:
+    if application.status is not ApplicationStatus.draft:
+        raise DomainError(
+            f"This application is {application.status.label.lower()}, so it cannot be changed. "
+            "Reopen it first if the round is still open."
+        )
+    if application.round.paused:
+        raise DomainError(
+            "The council has paused this round, so applications cannot be changed just now. "
+            f"Reason: {application.round.pause_reason}"
+        )
+    if not application.round.is_open():
+        raise DomainError(_not_open_message(application.round))
+
+
+def _not_open_message(round_: Round) -> str:
+    from portal.clock import format_datetime
+
+    if round_.has_closed():
+        return f"{round_.name} closed at {format_datetime(round_.closes_at)}. Applications can no longer be changed or submitted."
+    if round_.paused:
+        return f"The council has paused {round_.name}: {round_.pause_reason}"
+    return f"{round_.name} opens at {format_datetime(round_.opens_at)}. Come back then to apply."
+
+
+def start_application(round_: Round, actor) -> Application:
+    """Start (or return) the organisation's draft application in an open round."""
+    if not (actor.is_authenticated and actor.is_provider):
+        raise NotAllowed("Only a provider can apply.")
+    existing = db.session.scalar(
+        select(Application).filter_by(round_id=round_.id, organisation_id=actor.organisation_id)
+    )
+    if existing is not None:
+        return existing
+    if not round_.is_open():
+        raise DomainError(_not_open_message(round_))
+    application = Application(round=round_, organisation_id=actor.organisation_id, created_by_id=actor.id)
+    db.session.add(application)
+    db.session.flush()
+    record_event(actor, "application.started", application, authority_id=round_.system.authority_id)
+    return application
+
+
+def choose_lots(application: Application, actor, choices: dict[int, list[int]]) -> Application:
+    """Set the lots (by id) and, for each, the zones (by id) the provider bids for."""
+    _require_provider_of(application, actor)
+    _require_editable(application)
+    system = application.round.system
+    lots = {lot.id: lot for lot in system.lots}
+    zones = {zone.id: zone for zone in system.zones}
+    if not choices:
+        raise DomainError("Select at least one lot.")
+    for lot_id, zone_ids in choices.items():
+        if lot_id not in lots:
+            raise DomainError("Select lots from this system only.")
+        if not zone_ids:
+            raise DomainError(f"Select at least one zone for {lots[lot_id].name}.")
+        if any(z not in zones for z in zone_ids):
+            raise DomainError("Select zones from this system only.")
+    before = {c.lot_id: [z.zone_id for z in c.zones] for c in application.lots}
+    for choice in list(application.lots):
+        if choice.lot_id not in choices:
+            application.lots.remove(choice)
+    for lot_id, zone_ids in choices.items():
+        choice = next((c for c in application.lots if c.lot_id == lot_id), None)
+        if choice is None:
+            choice = ApplicationLot(lot=lots[lot_id])
+            application.lots.append(choice)
+        for zone_choice in list(choice.zones):
+            if zone_choice.zone_id not in zone_ids:
+                choice.zones.remove(zone_choice)
+        have = {z.zone_id for z in choice.zones}
+        for zone_id in zone_ids:
+            if zone_id not in have:
+                choice.zones.append(ApplicationZone(zone=zones[zone_id]))
+    application.rate_accepted = False  # the rates depend on the zones chosen
+    db.session.flush()
+    record_event(actor, "application.lots_chosen", application, authority_id=system.authority_id,
+                 before=before, after=choices)
+    return application
+
+
+def _lot_item(application: Application, item, attribute: str):
+    lot_ids = {c.lot_id for c in application.lots}
+    if item.lot_id not in lot_ids:
+        raise DomainError(f"This application does not bid for the lot this {attribute} belongs to.")
+
+
+def save_answer(application: Application, question, actor, text: str, *, expected_version: int | None = None) -> Answer:
+    """Save a draft answer. Over the word limit is saved (nothing typed is lost) but not complete."""
+    _require_provider_of(application, actor)
+    _require_editable(application)
+    _lot_item(application, question, "question")
+    answer = application.answer_for(question)
+    if answer is None:
+        answer = Answer(application=application, question=question, text=text)
+        db.session.add(answer)
+    else:
+        if expected_version is not None and expected_version != answer.version:
+            raise DomainError(
+                "This answer was changed somewhere else (perhaps in another tab) since you opened it. "
+                "Your text is shown below: copy it, reload the page to see the latest version, then save again."
+            )
+        answer.text = text
+    db.session.flush()
+    record_event(actor, "answer.saved", answer, authority_id=application.round.system.authority_id,
+                 after={"question": question.id, "words": count_words(text)})
+    return answer
+
+
+def save_standard_response(application: Application, standard, actor, *, confirmed: bool = False,
+                           text: str = "") -> StandardResponse:
+    _require_provider_of(application, actor)
+    _require_editable(application)
+    _lot_item(application, standard, "standard")
+    if standard.kind is StandardKind.cqc_rating and confirmed:
+        organisation = application.organisation
+        if not organisation.cqc_provider_id or organisation.cqc_rating is None:
+            raise DomainError("Add your CQC provider ID and current overall rating to your organisation first.")
+    response = application.response_for(standard)
+    if response is None:
+        response = StandardResponse(application=application, standard=standard)
+        db.session.add(response)
+    response.confirmed = confirmed
+    response.text = text
+    db.session.flush()
+    record_event(actor, "standard_response.saved", response,
+                 authority_id=application.round.system.authority_id,
+                 after={"standard": standard.id, "confirmed": confirmed})
+    return response
+
+
+def set_rates(application: Application, actor, *, accepted: bool,
+              offered: dict[tuple[int, int], Decimal | None] | None = None) -> Application:
+    """Accept the council's rates; optionally offer a rate per (lot id, zone id) within floor and ceiling."""
+    _require_provider_of(application, actor)
+    _require_editable(application)
+    if not accepted:
+        raise DomainError("Confirm that you accept the council's hourly rates.")
+    offered = offered or {}
+    for choice in application.lots:
+        for zone_choice in choice.zones:
+            rate = offered.get((choice.lot_id, zone_choice.zone_id))
+            band = choice.lot.rate_for(zone_choice.zone)
+            if rate is not None:
+                if rate > band.ceiling_rate:
+                    raise DomainError(
+                        f"Your rate for {zone_choice.zone.name} ({choice.lot.name}) is above the council's "
+                        f"ceiling of £{band.ceiling_rate}. Enter £{band.ceiling_rate} or less."
+                    )
+                if band.floor_rate is not None and rate < band.floor_rate:
+                    raise DomainError(
+                        f"Your rate for {zone_choice.zone.name} ({choice.lot.name}) is below the council's "
+                        f"floor of £{band.floor_rate}. Enter £{band.floor_rate} or more."
+                    )
+            zone_choice.offered_rate = rate
+    application.rate_accepted = True
+    db.session.flush()
+    record_event(actor, "application.rates_accepted", application,
+                 authority_id=application.round.system.authority_id,
+                 after={f"{k[0]}-{k[1]}": v for k, v in offered.items()})
+    return application
+
+
+def submit_application(application: Application, actor, *, declaration_confirmed: bool) -> Application:
+    """Submit before the deadline; the server refuses after closes_at whatever the browser showed."""
+    _require_provider_of(application, actor)
+    moment = now()
+    round_ = application.round
+    if application.status is ApplicationStatus.submitted:
+        raise DomainError(f"This application was already submitted, with reference {application.reference}.")
+    if application.status is not ApplicationStatus.draft:
+        raise DomainError(f"This application is {application.status.label.lower()}, so it cannot be submitted.")
+    if not round_.is_open(moment):
+        raise DomainError(_not_open_message(round_))
+    missing = unfinished_tasks(application)
+    if missing:
+        raise DomainError(
+            "Complete every section before submitting. Still to do: "
+            + "; ".join(t["title"][:80] for t in missing) + "."
+        )
+    for lot in application.chosen_lots():
+        for standard in lot.standards:
+            if standard.kind is StandardKind.cqc_rating:
+                rating = application.organisation.cqc_rating
+                if rating is None or not rating.meets_minimum:
+                    label = rating.label if rating else "not recorded"
+                    raise DomainError(
+                        f"{lot.name} needs a CQC overall rating of Good or Outstanding; your organisation's "
+                        f"rating is {label}. Remove {lot.name} from your application or update your rating."
+                    )
+    for choice in application.lots:
+        for answer in application.answers:
+            if answer.question.lot_id == choice.lot_id and answer.word_count > answer.question.word_limit:
+                raise DomainError(f"Shorten your answer to question {answer.question.label} to "
+                                  f"{answer.question.word_limit} words or fewer.")
+    if not declaration_confirmed:
+        raise DomainError("Confirm the declaration to submit your application.")
+    for response in application.standard_responses:
+        if response.standard.kind is StandardKind.cqc_rating:
+            response.cqc_rating_at_submission = application.organisation.cqc_rating
+    application.declaration_confirmed = True
+    application.status = ApplicationStatus.submitted
+    application.submitted_at = moment
+    application.withdrawn_at = None
+    if application.reference is None:
+        application.reference = f"{round_.system.reference}/R{round_.number}/{application.id:05d}"
+    db.session.flush()
+    record_event(actor, "application.submitted", application, authority_id=round_.system.authority_id,
+                 after={"reference": application.reference, "submitted_at": moment,
+                        "lots": [c.lot_id for c in application.lots]})
+    return application
+
+
+def reopen_application(application: Application, actor) -> Application:
+    """Take a submitted (or withdrawn) application back to draft while the round is open."""
+    _require_provider_of(application, actor)
+    if application.status not in (ApplicationStatus.submitted, ApplicationStatus.withdrawn):
+        raise DomainError("Only a submitted or withdrawn application can be reopened.")
+    if not application.round.is_open():
+        raise DomainError(_not_open_message(application.round))
+    before = application.status
+    application.status = ApplicationStatus.draft
+    application.declaration_confirmed = False
+    db.session.flush()
+    record_event(actor, "application.reopened", application,
+                 authority_id=application.round.system.authority_id, before={"status": before})
+    return application
+
+
+def withdraw_application(application: Application, actor) -> Application:
+    _require_provider_of(application, actor)
+    if application.status not in (ApplicationStatus.draft, ApplicationStatus.submitted):
+        raise DomainError(f"This application is {application.status.label.lower()}, so it cannot be withdrawn.")
+    if application.round.has_closed():
+        raise DomainError("The round has closed, so the application can no longer be withdrawn.")
+    before = application.status
+    application.status = ApplicationStatus.withdrawn
+    application.withdrawn_at = now()
+    db.session.flush()
+    record_event(actor, "application.withdrawn", application,
+                 authority_id=application.round.system.authority_id, before={"status": before})
+    return application

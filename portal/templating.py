@@ -1,0 +1,64 @@
+"""Filters and globals every template can use."""
+from decimal import Decimal
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+from . import clock
+
+
+def money(value) -> str:
+    if value is None:
+        return ""
+    return f"£{Decimal(value):,.2f}"
+
+
+def points(value) -> str:
+    if value is None:
+        return "–"
+    return f"{Decimal(value):.2f}"
+
+
+def multiline(text: str | None) -> Markup:
+    """Plain text with its line breaks kept, escaped."""
+    if not text:
+        return Markup("")
+    paragraphs = [p for p in str(text).replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return Markup("".join(
+        f'<p class="govuk-body">{Markup("<br>").join(escape(line) for line in p.split(chr(10)))}</p>'
+        for p in paragraphs
+    ))
+
+
+def pass_fail(value) -> str:
+    """Words, not colour: Pass, Fail, or Not yet known."""
+    if value is None:
+        return "Not yet known"
+    return "Pass" if value else "Fail"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(clock.format_datetime, "datetime")
+    app.add_template_filter(clock.format_date, "date")
+    app.add_template_filter(money, "money")
+    app.add_template_filter(points, "points")
+    app.add_template_filter(multiline, "multiline")
+    app.add_template_filter(pass_fail, "pass_fail")
+
+    app.add_template_global(error_list, "error_list")
+
+    @app.context_processor
+    def inject():
+        return {"service_name": app.config["SERVICE_NAME"], "now": clock.now}
+
+
+def error_list(form) -> list[dict]:
+    """The GOV.UK error summary's items: each field's first error linked to its input."""
+    items = [{"text": message, "href": "#main-content"} for message in getattr(form, "form_errors", [])]
+    for field in form:
+        if field.errors and field.type != "CSRFTokenField":
+            target = field.id + ("-day" if field.type == "DateField" else "")
+            if field.type in ("RadioField", "MultiCheckboxField", "SelectMultipleField"):
+                target = field.id
+            items.append({"text": field.errors[0], "href": f"#{target}"})
+    return items
