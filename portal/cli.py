@@ -1,7 +1,55 @@
-"""flask commands: create accounts, load demo data."""
+"""flask commands: create accounts and load demo data."""
 import click
 from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
 
 
 def register_cli(app: Flask) -> None:
-    pass
+    @app.cli.command("demo-data")
+    def demo_data():
+        """Load the demo council, staff, purchasing system, open round and providers (idempotent)."""
+        from portal.demo import load_demo_data
+
+        logins = load_demo_data()
+        db.session.commit()
+        click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000/sign-in with:")
+        password = logins.pop("password (all)")
+        for role, email in logins.items():
+            click.echo(f"  {role.strip():<28} {email}")
+        click.echo(f"  password for every account:  {password}")
+
+    @app.cli.command("create-commissioner")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--council", "council_name", required=True, help="The council's name, e.g. Cambridgeshire County Council")
+    @click.password_option()
+    def create_commissioner(email, name, council_name, password):
+        """Create a commissioner account for a council (creating the council if new)."""
+        create_staff_account("commissioner", email, name, council_name, password)
+
+    @app.cli.command("create-staff")
+    @click.option("--role", type=click.Choice(["commissioner", "evaluator", "panel_member"]), required=True)
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--council", "council_name", required=True)
+    @click.password_option()
+    def create_staff_command(role, email, name, council_name, password):
+        """Create an evaluator, service-user panel member or commissioner account."""
+        create_staff_account(role, email, name, council_name, password)
+
+
+def create_staff_account(role: str, email: str, name: str, council_name: str, password: str) -> None:
+    from portal.auth.models import Role, User
+    from portal.commissioning.services import slugify
+    from portal.demo import create_staff, ensure_authority
+
+    if len(password) < 12:
+        raise click.BadParameter("Use a password of at least 12 characters.")
+    if db.session.scalar(select(User).filter_by(email=email.strip().lower())):
+        raise click.BadParameter(f"An account for {email} already exists.")
+    authority = ensure_authority(council_name.strip(), slugify(council_name))
+    create_staff(authority, Role(role), email.strip(), name.strip(), password)
+    db.session.commit()
+    click.echo(f"Created {Role(role).label.lower()} {email} for {authority.name}.")

@@ -1,1 +1,270 @@
-from . import bp  # noqa: F401
+"""The provider's pages: thin wiring from requests to onboarding services."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.decorators import load_or_404, roles_required
+from portal.auth.models import Role
+from portal.clock import now
+from portal.commissioning.models import MinimumStandard, PurchasingSystem, Question, Round, StandardKind
+from portal.core import DomainError, NotAllowed
+from portal.extensions import db
+
+from . import bp, services
+from .forms import AnswerForm, ConfirmForm, StandardForm, SubmitForm, lots_form, rates_form
+from .models import Application, ApplicationLot, ApplicationStatus, TaskStatus, application_tasks
+
+
+def _own_application(application_id: int) -> Application:
+    """The application, if it belongs to the signed-in provider; otherwise 404 (others must not learn it exists)."""
+    application = load_or_404(Application, application_id)
+    if not application.belongs_to(current_user):
+        abort(404)
+    return application
+
+
+def _refused(form, error: DomainError, field: str | None = None):
+    db.session.rollback()
+    form.add_error(str(error), field)
+
+
+@bp.route("/")
+@roles_required(Role.provider)
+def dashboard():
+    moment = now()
+    open_rounds = db.session.scalars(
+        select(Round).where(Round.opens_at <= moment, Round.closes_at > moment)
+        .options(selectinload(Round.system).selectinload(PurchasingSystem.authority))
+        .order_by(Round.closes_at)
+    ).all()
+    applications = db.session.scalars(
+        select(Application).where(Application.organisation_id == current_user.organisation_id)
+        .options(selectinload(Application.round).selectinload(Round.system))
+        .order_by(Application.created_at.desc())
+    ).all()
+    applied = {a.round_id: a for a in applications}
+    return render_template("onboarding/dashboard.html", title="Your applications", open_rounds=open_rounds,
+                           applications=applications, applied=applied, form=None, confirm=ConfirmForm())
+
+
+@bp.route("/rounds/<int:round_id>/apply", methods=["POST"])
+@roles_required(Role.provider)
+def start(round_id):
+    round_ = load_or_404(Round, round_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        application = services.start_application(round_, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".dashboard"))
+    db.session.commit()
+    return redirect(url_for(".task_list", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>")
+@roles_required(Role.provider)
+def task_list(application_id):
+    application = _own_application(application_id)
+    tasks = application_tasks(application)
+    ready = all(t["status"] is TaskStatus.completed for t in tasks)
+    return render_template("onboarding/task_list.html", title="Your application", application=application,
+                           tasks=tasks, ready=ready, TaskStatus=TaskStatus, confirm=ConfirmForm())
+
+
+def _editable_or_redirect(application):
+    if not application.is_editable():
+        flash("This application cannot be changed now.", "info")
+        return redirect(url_for(".task_list", application_id=application.id))
+    return None
+
+
+@bp.route("/applications/<int:application_id>/lots", methods=["GET", "POST"])
+@roles_required(Role.provider)
+def choose_lots(application_id):
+    application = _own_application(application_id)
+    if (response := _editable_or_redirect(application)) is not None:
+        return response
+    system = application.round.system
+    form = lots_form(system, application, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        choices = {lot_id: getattr(form, f"zones_{lot_id}").data or [] for lot_id in form.lots.data or []}
+        try:
+            services.choose_lots(application, current_user, choices)
+        except DomainError as error:
+            missing = next((lid for lid, zones in choices.items() if not zones), None)
+            _refused(form, error, f"zones_{missing}" if missing else "lots")
+        else:
+            db.session.commit()
+            return redirect(url_for(".task_list", application_id=application.id))
+    return render_template("onboarding/lots.html", title="Choose lots and zones", application=application,
+                           form=form, system=system)
+
+
+def _lot_item_or_404(application, model, item_id):
+    item = load_or_404(model, item_id)
+    if item.lot_id not in {c.lot_id for c in application.lots}:
+        abort(404)
+    return item
+
+
+@bp.route("/applications/<int:application_id>/standards/<int:standard_id>", methods=["GET", "POST"])
+@roles_required(Role.provider)
+def standard(application_id, standard_id):
+    application = _own_application(application_id)
+    standard = _lot_item_or_404(application, MinimumStandard, standard_id)
+    if (response := _editable_or_redirect(application)) is not None:
+        return response
+    existing = application.response_for(standard)
+    form = StandardForm(obj=existing)
+    if form.validate_on_submit():
+        try:
+            services.save_standard_response(application, standard, current_user, confirmed=form.confirmed.data,
+                                            text=form.text.data or "")
+        except DomainError as error:
+            _refused(form, error, "confirmed")
+        else:
+            db.session.commit()
+            if standard.kind in (StandardKind.declaration, StandardKind.cqc_rating) and not form.confirmed.data:
+                flash("Saved. This section is complete only once you confirm the statement.", "info")
+            return redirect(url_for(".task_list", application_id=application.id))
+    return render_template("onboarding/standard.html", title=standard.title, application=application,
+                           standard=standard, form=form, StandardKind=StandardKind)
+
+
+@bp.route("/applications/<int:application_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@roles_required(Role.provider)
+def question(application_id, question_id):
+    application = _own_application(application_id)
+    question = _lot_item_or_404(application, Question, question_id)
+    if (response := _editable_or_redirect(application)) is not None:
+        return response
+    answer = application.answer_for(question)
+    form = AnswerForm()
+    if request.method == "GET":
+        form.text.data = answer.text if answer else ""
+        form.version.data = str(answer.version) if answer else ""
+    if form.validate_on_submit():
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            saved = services.save_answer(application, question, current_user, form.text.data or "",
+                                         expected_version=expected)
+        except DomainError as error:
+            _refused(form, error, "text")
+        else:
+            db.session.commit()
+            if saved.word_count > question.word_limit:
+                form.version.data = str(saved.version)
+                form.add_error(f"Your answer is saved, but it has {saved.word_count} words. "
+                               f"Shorten it to {question.word_limit} words or fewer before you submit.", "text")
+            elif form.save_and_return.data:
+                flash("Your answer is saved. You can come back to it at any time before the round closes.",
+                      "success")
+                return redirect(url_for(".dashboard"))
+            else:
+                return redirect(url_for(".task_list", application_id=application.id))
+    return render_template("onboarding/question.html", title=f"Question {question.label}", application=application,
+                           question=question, form=form)
+
+
+@bp.route("/applications/<int:application_id>/rates", methods=["GET", "POST"])
+@roles_required(Role.provider)
+def rates(application_id):
+    application = _own_application(application_id)
+    if (response := _editable_or_redirect(application)) is not None:
+        return response
+    if not application.lots:
+        flash("Choose your lots and zones first.", "info")
+        return redirect(url_for(".choose_lots", application_id=application.id))
+    form = rates_form(application, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        offered = {}
+        for choice in application.lots:
+            for zone_choice in choice.zones:
+                field = getattr(form, f"rate_{choice.lot_id}_{zone_choice.zone_id}", None)
+                offered[(choice.lot_id, zone_choice.zone_id)] = field.data if field is not None else None
+        try:
+            services.set_rates(application, current_user, accepted=form.accepted.data, offered=offered)
+        except DomainError as error:
+            _refused(form, error, "accepted")
+        else:
+            db.session.commit()
+            return redirect(url_for(".task_list", application_id=application.id))
+    return render_template("onboarding/rates.html", title="Hourly rates", application=application, form=form)
+
+
+@bp.route("/applications/<int:application_id>/check", methods=["GET", "POST"])
+@roles_required(Role.provider)
+def check(application_id):
+    application = _own_application(application_id)
+    if application.status is not ApplicationStatus.draft:
+        return redirect(url_for(".task_list", application_id=application.id))
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            services.submit_application(application, current_user, declaration_confirmed=form.declaration.data)
+        except DomainError as error:
+            _refused(form, error, "declaration" if "declaration" in str(error) else None)
+        else:
+            db.session.commit()
+            return redirect(url_for(".receipt", application_id=application.id))
+    tasks = application_tasks(application)
+    return render_template("onboarding/check.html", title="Check your answers before submitting",
+                           application=application, form=form, tasks=tasks, TaskStatus=TaskStatus)
+
+
+@bp.route("/applications/<int:application_id>/receipt")
+@roles_required(Role.provider)
+def receipt(application_id):
+    application = _own_application(application_id)
+    if application.submitted_at is None or application.status is ApplicationStatus.draft:
+        return redirect(url_for(".task_list", application_id=application.id))
+    return render_template("onboarding/receipt.html", title="Application submitted", application=application)
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@roles_required(Role.provider)
+def withdraw(application_id):
+    return _simple_action(application_id, services.withdraw_application, "Your application has been withdrawn.")
+
+
+@bp.route("/applications/<int:application_id>/reopen", methods=["POST"])
+@roles_required(Role.provider)
+def reopen(application_id):
+    return _simple_action(application_id, services.reopen_application,
+                          "Your application is open for changes. Submit it again before the round closes.")
+
+
+def _simple_action(application_id, action, message):
+    application = _own_application(application_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action(application, current_user)
+    except (DomainError, NotAllowed) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".task_list", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/outcome")
+@roles_required(Role.provider)
+def outcome(application_id):
+    from portal.evaluation.results import application_results
+
+    application = _own_application(application_id)
+    if not application.can_see_outcome(current_user):
+        flash("The council has not published the outcome of this round yet.", "info")
+        return redirect(url_for(".task_list", application_id=application.id))
+    results = application_results(application)
+    decisions = {d.lot_id: d for d in application.decisions}
+    from portal.evaluation.models import ModeratedScore
+    moderated = {m.question_id: m for m in ModeratedScore.query.filter_by(application_id=application.id)}
+    return render_template("onboarding/outcome.html", title="Outcome of your application", application=application,
+                           results=results, decisions=decisions, moderated=moderated)
