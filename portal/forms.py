@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import DecimalField, SubmitField
+from wtforms import DateField, DecimalField, SubmitField
 from wtforms.validators import ValidationError
 
 
@@ -48,3 +48,28 @@ class MoneyField(DecimalField):
 def no_control_characters(form, field):
     if field.data and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", field.data):
         raise ValidationError("Remove the hidden control characters from this text.")
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input: three boxes (day, month, year) posted under one name."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+
+        kwargs.setdefault("widget", GovDateInput())
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        if valuelist and len(valuelist) != 3:
+            self.data = None
+            raise ValueError("Enter a day, month and year")
+        super().process_formdata([" ".join(v.strip() for v in valuelist)] if valuelist else valuelist)
+
+    def process(self, formdata, data=None, **kwargs):
+        super().process(formdata, data, **kwargs)
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            # the widget shows three boxes: keep what was typed, or show them empty
+            self.raw_data = (list(self.raw_data) + ["", "", ""])[:3] if self.raw_data else None

@@ -2,16 +2,15 @@
 import re
 
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovPasswordInput,
     GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
-from portal.forms import BaseForm, SubmitButton, no_control_characters
+from portal.forms import BaseForm, GovDateField, SubmitButton, no_control_characters
 from portal.onboarding.models import CQCRating
 
 COMPANIES_HOUSE = re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC|R0|LP|SL|NL|GE|FC|SE|IP|SP|RS|SR|NP|NO|IC|SI|RC|NR|CE|CS|NA|NZ|ZC|SA|SZ|GS|PC)\d{6})$")
@@ -55,7 +54,7 @@ class RegisterProviderForm(BaseForm):
         "Current CQC overall rating", widget=GovSelect(),
         choices=[("", "Not registered with CQC")] + [(r.value, r.label) for r in CQCRating],
         validators=[Optional()])
-    cqc_rating_date = DateField("Date of that rating (optional)", widget=GovDateInput(),
+    cqc_rating_date = GovDateField("Date of that rating (optional)",
                                 description="For example, 27 3 2024", validators=[Optional()])
     address = TextAreaField("Registered address", widget=GovTextArea(),
                             validators=[DataRequired("Enter your organisation's registered address"),

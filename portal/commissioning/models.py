@@ -153,6 +153,9 @@ class Lot(db.Model):
     def name(self) -> str:
         return f"Lot {self.number}: {self.title}"
 
+    def can_manage(self, user) -> bool:
+        return self.system.can_manage(user)
+
     def section_weight_total(self, section) -> Decimal:
         return sum((q.weight for q in self.questions if q.section is section), Decimal(0))
 

@@ -1,1 +1,337 @@
-from . import bp  # noqa: F401
+"""The commissioner's pages: thin wiring from requests to commissioning services."""
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.decorators import load_or_404, roles_required
+from portal.auth.models import Role, User
+from portal.clock import from_london
+from portal.core import DomainError
+from portal.extensions import db
+from portal.onboarding.models import Application, ApplicationStatus
+
+from . import bp, services
+from .forms import (
+    AssignForm,
+    ConfirmForm,
+    DecisionForm,
+    LotForm,
+    QuestionForm,
+    ReasonForm,
+    RoundForm,
+    StandardForm,
+    SystemForm,
+    ZoneForm,
+)
+from .models import Lot, Outcome, Procedure, PurchasingSystem, Round, RoundStatus, Scorer, Section, StandardKind
+
+
+def _managed(model, object_id):
+    """Load a system, lot or round the commissioner's council owns; 404 for any other council's."""
+    obj = load_or_404(model, object_id)
+    if not obj.can_manage(current_user):
+        abort(404)
+    return obj
+
+
+def _form_page(form, title, **context):
+    return render_template("form_page.html", form=form, title=title, **context)
+
+
+@bp.route("/")
+@roles_required(Role.commissioner)
+def dashboard():
+    systems = db.session.scalars(
+        select(PurchasingSystem).where(PurchasingSystem.authority_id == current_user.authority_id)
+        .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots))
+        .order_by(PurchasingSystem.created_at.desc())
+    ).all()
+    return render_template("commissioning/dashboard.html", title="Purchasing systems", systems=systems)
+
+
+@bp.route("/systems/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_system():
+    form = SystemForm()
+    if form.validate_on_submit():
+        try:
+            system = services.create_system(
+                current_user, title=form.title.data, reference=form.reference.data.strip(),
+                procedure=Procedure(form.procedure.data), starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                quality_weight=form.quality_weight.data, social_value_weight=form.social_value_weight.data,
+                pass_mark=form.pass_mark.data, scale_max=form.scale_max.data, always_open=form.always_open.data,
+                description=form.description.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "reference" if "reference" in str(error) else None)
+        else:
+            db.session.commit()
+            flash(f"{system.title} is set up. Add its lots, zones, standards and questions.", "success")
+            return redirect(url_for(".system", system_id=system.id))
+    return _form_page(form, "Set up a purchasing system", back_url=url_for(".dashboard"),
+                      field_params={"procedure": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--s"}}},
+                                    "quality_weight": {"classes": "govuk-input--width-3"},
+                                    "social_value_weight": {"classes": "govuk-input--width-3"},
+                                    "pass_mark": {"classes": "govuk-input--width-4"},
+                                    "scale_max": {"classes": "govuk-input--width-2"}})
+
+
+@bp.route("/systems/<int:system_id>")
+@roles_required(Role.commissioner)
+def system(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    return render_template("commissioning/system.html", title=system.title, system=system,
+                           problems=system.setup_problems(), Section=Section)
+
+
+@bp.route("/systems/<int:system_id>/lots/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_lot(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = LotForm()
+    if form.validate_on_submit():
+        try:
+            lot = services.add_lot(system, current_user, title=form.title.data, description=form.description.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error))
+        else:
+            db.session.commit()
+            flash(f"{lot.name} added.", "success")
+            return redirect(url_for(".system", system_id=system.id))
+    return _form_page(form, "Add a lot", caption=system.title, back_url=url_for(".system", system_id=system.id))
+
+
+@bp.route("/systems/<int:system_id>/zones/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_zone(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = ZoneForm()
+    if form.validate_on_submit():
+        try:
+            zone = services.add_zone(system, current_user, name=form.name.data.strip(),
+                                     ceiling_rate=form.ceiling_rate.data, floor_rate=form.floor_rate.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "floor_rate" if "floor" in str(error) else "name")
+        else:
+            db.session.commit()
+            flash(f"{zone.name} added, with its rate for every lot.", "success")
+            return redirect(url_for(".system", system_id=system.id))
+    money = {"classes": "govuk-input--width-5", "prefix": {"text": "£"}, "inputmode": "decimal"}
+    return _form_page(form, "Add a zone", caption=system.title, back_url=url_for(".system", system_id=system.id),
+                      intro="The rate applies to every lot of the system.",
+                      field_params={"ceiling_rate": money, "floor_rate": money})
+
+
+@bp.route("/lots/<int:lot_id>/standards/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_standard(lot_id):
+    lot = _managed(Lot, lot_id)
+    form = StandardForm()
+    if form.validate_on_submit():
+        try:
+            services.add_standard(lot, current_user, kind=StandardKind(form.kind.data), title=form.title.data,
+                                  description=form.description.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error))
+        else:
+            db.session.commit()
+            flash(f"Minimum standard added to {lot.name}.", "success")
+            return redirect(url_for(".system", system_id=lot.system_id))
+    return _form_page(form, "Add a minimum standard", caption=lot.name,
+                      back_url=url_for(".system", system_id=lot.system_id))
+
+
+@bp.route("/lots/<int:lot_id>/questions/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_question(lot_id):
+    lot = _managed(Lot, lot_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_question(lot, current_user, section=Section(form.section.data), text=form.text.data,
+                                  guidance=form.guidance.data or "", weight=form.weight.data,
+                                  word_limit=form.word_limit.data, min_score=form.min_score.data,
+                                  scorer=Scorer(form.scorer.data))
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, "weight" if "weigh" in message else "min_score" if "minimum" in message else None)
+        else:
+            db.session.commit()
+            flash(f"Question added to {lot.name}.", "success")
+            return redirect(url_for(".system", system_id=lot.system_id))
+    system = lot.system
+    intro = (f"Quality questions of this lot weigh {lot.section_weight_total(Section.quality):f} of {system.quality_weight}; "
+             f"social value questions {lot.section_weight_total(Section.social_value):f} of {system.social_value_weight}.")
+    return _form_page(form, "Add a scored question", caption=lot.name, intro=intro,
+                      back_url=url_for(".system", system_id=lot.system_id),
+                      field_params={"weight": {"classes": "govuk-input--width-4"},
+                                    "word_limit": {"classes": "govuk-input--width-4"},
+                                    "min_score": {"classes": "govuk-input--width-2"}})
+
+
+@bp.route("/systems/<int:system_id>/rounds/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_round(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = RoundForm()
+    if form.validate_on_submit():
+        opens_at = from_london(datetime.combine(form.opens_on.data, datetime.strptime(form.opens_time.data, "%H:%M").time()))
+        closes_at = from_london(datetime.combine(form.closes_on.data, datetime.strptime(form.closes_time.data, "%H:%M").time()))
+        try:
+            round_ = services.schedule_round(system, current_user, opens_at=opens_at, closes_at=closes_at)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "closes_on" if "clos" in str(error) else None)
+        else:
+            db.session.commit()
+            flash(f"{round_.name} is scheduled.", "success")
+            return redirect(url_for(".round", round_id=round_.id))
+    return _form_page(form, "Schedule a round", caption=system.title, back_url=url_for(".system", system_id=system.id),
+                      intro="Providers can apply from the opening time until the closing time (UK time).",
+                      field_params={"opens_time": {"classes": "govuk-input--width-5"},
+                                    "closes_time": {"classes": "govuk-input--width-5"}})
+
+
+@bp.route("/rounds/<int:round_id>")
+@roles_required(Role.commissioner)
+def round(round_id):
+    round_ = _managed(Round, round_id)
+    counts = dict(db.session.execute(
+        select(Application.status, func.count()).where(Application.round_id == round_.id).group_by(Application.status)
+    ).all())
+    applications = []
+    if not round_.bids_sealed:
+        applications = db.session.scalars(
+            select(Application).where(Application.round_id == round_.id,
+                                      Application.status.in_([ApplicationStatus.submitted,
+                                                              ApplicationStatus.in_evaluation,
+                                                              ApplicationStatus.decided]))
+            .options(selectinload(Application.organisation), selectinload(Application.assignments),
+                     selectinload(Application.decisions), selectinload(Application.lots))
+            .order_by(Application.reference)
+        ).all()
+    return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
+                           counts=counts, applications=applications, RoundStatus=RoundStatus,
+                           ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(), reason_form=ReasonForm())
+
+
+def _round_action(round_id, action, message, **kwargs):
+    round_ = _managed(Round, round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action(round_, current_user, **kwargs)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".round", round_id=round_.id))
+
+
+@bp.route("/rounds/<int:round_id>/open", methods=["POST"])
+@roles_required(Role.commissioner)
+def open_round(round_id):
+    return _round_action(round_id, services.open_round_now, "The round is open. Providers can apply now.")
+
+
+@bp.route("/rounds/<int:round_id>/close-early", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def close_early(round_id):
+    round_ = _managed(Round, round_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.close_round_early(round_, current_user, reason=form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "reason")
+        else:
+            db.session.commit()
+            flash("The round is closed. Submitted applications can now be evaluated.", "success")
+            return redirect(url_for(".round", round_id=round_.id))
+    form.submit.label.text = "Close the round now"
+    return _form_page(form, "Close the round early", caption=f"{round_.system.title}: {round_.name}",
+                      back_url=url_for(".round", round_id=round_.id),
+                      intro="Closing early is recorded with your reason. Providers with drafts can no longer submit.")
+
+
+@bp.route("/rounds/<int:round_id>/assign", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def assign(round_id):
+    from portal.evaluation.services import assign_evaluators
+
+    round_ = _managed(Round, round_id)
+    staff = db.session.scalars(
+        select(User).where(User.authority_id == current_user.authority_id,
+                           User.role.in_([Role.evaluator, Role.panel_member]), User.active.is_(True))
+        .order_by(User.role, User.name)).all()
+    form = AssignForm()
+    form.evaluators.choices = [(u.id, f"{u.name} ({u.role.label})") for u in staff]
+    if form.validate_on_submit():
+        chosen = [u for u in staff if u.id in (form.evaluators.data or [])]
+        try:
+            created = assign_evaluators(round_, current_user, chosen)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "evaluators")
+        else:
+            db.session.commit()
+            flash(f"{len(created)} assignments made.", "success")
+            return redirect(url_for(".round", round_id=round_.id))
+    return _form_page(form, "Assign evaluators", caption=f"{round_.system.title}: {round_.name}",
+                      back_url=url_for(".round", round_id=round_.id),
+                      field_params={"evaluators": {"fieldset": {"legend": {"text": "Who will evaluate this round?",
+                                                                           "classes": "govuk-fieldset__legend--m"}}}})
+
+
+@bp.route("/applications/<int:application_id>/decision", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def decision(application_id):
+    from portal.evaluation.results import application_results
+
+    application = load_or_404(Application, application_id)
+    if not application.round.can_manage(current_user) or not application.can_view(current_user):
+        abort(404)
+    lots = application.chosen_lots()
+    lot = next((l for l in lots if str(l.id) == request.args.get("lot")), lots[0] if lots else None)
+    if lot is None:
+        abort(404)
+    existing = next((d for d in application.decisions if d.lot_id == lot.id), None)
+    form = DecisionForm(data={"outcome": existing.outcome.value, "reasons": existing.reasons} if existing else None)
+    if form.validate_on_submit():
+        try:
+            services.record_decision(application, lot, current_user, outcome=Outcome(form.outcome.data),
+                                     reasons=form.reasons.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "outcome")
+        else:
+            db.session.commit()
+            flash(f"Decision recorded for {application.organisation.legal_name}, {lot.name}.", "success")
+            return redirect(url_for(".round", round_id=application.round_id))
+    results = application_results(application)
+    return render_template("commissioning/decision.html", title="Record a decision", application=application,
+                           lot=lot, result=results[lot.id], form=form, existing=existing)
+
+
+@bp.route("/rounds/<int:round_id>/confirm-decisions", methods=["POST"])
+@roles_required(Role.commissioner)
+def confirm_decisions(round_id):
+    return _round_action(round_id, services.confirm_decisions,
+                         "Decisions confirmed. Publish them to update the call-off list.")
+
+
+@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@roles_required(Role.commissioner)
+def publish(round_id):
+    return _round_action(round_id, services.publish_round,
+                         "Published. Admitted providers are on the call-off list and applicants can see their outcome.")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.audit.services import record_event
-from portal.clock import now
+from portal.clock import format_date, london, now
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
@@ -221,10 +221,11 @@ def schedule_round(system: PurchasingSystem, actor, *, opens_at: datetime, close
         raise DomainError("The closing time must be after the opening time.")
     if closes_at <= now():
         raise DomainError("The closing time must be in the future.")
-    if opens_at.date() < system.starts_on or closes_at.date() > system.ends_on:
+    # the lifetime is a pair of London calendar dates, not UTC ones (00:30 BST is still the previous UTC day)
+    if london(opens_at).date() < system.starts_on or london(closes_at).date() > system.ends_on:
         raise DomainError(
             "The round must fall within the system's lifetime "
-            f"({system.starts_on:%d %B %Y} to {system.ends_on:%d %B %Y})."
+            f"({format_date(system.starts_on)} to {format_date(system.ends_on)})."
         )
     for other in system.rounds:
         if opens_at < other.closes_at and other.opens_at < closes_at:

@@ -1,1 +1,214 @@
-from . import bp  # noqa: F401
+"""The evaluator's, panel member's and moderator's pages: thin wiring to evaluation services."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.decorators import load_or_404, roles_required
+from portal.auth.models import Role
+from portal.clock import add_working_days
+from portal.commissioning.models import Round, RoundStatus
+from portal.core import DomainError
+from portal.extensions import db
+from portal.onboarding.models import Application
+
+from . import bp, services
+from .forms import conflict_form, moderation_form, scoring_form
+from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
+from .results import application_results, automatic_standard_result
+
+EVALUATION_WORKING_DAYS = 10
+
+
+def evaluation_deadline(round_):
+    """PCR 2015 reg 34: decide within 10 working days of the round's close."""
+    return add_working_days(round_.closes_at, EVALUATION_WORKING_DAYS)
+
+
+@bp.route("/")
+@roles_required(Role.evaluator, Role.panel_member)
+def work_list():
+    assignments = db.session.scalars(
+        select(Assignment).where(Assignment.evaluator_id == current_user.id)
+        .options(selectinload(Assignment.application).selectinload(Application.organisation),
+                 selectinload(Assignment.application).selectinload(Application.round).selectinload(Round.system))
+        .order_by(Assignment.assigned_at.desc())
+    ).all()
+    declared = {(d.round_id, d.organisation_id): d for d in db.session.scalars(
+        select(ConflictDeclaration).where(ConflictDeclaration.evaluator_id == current_user.id))}
+    rounds = {}
+    for assignment in assignments:
+        rounds.setdefault(assignment.application.round, []).append(assignment)
+    return render_template("evaluation/work_list.html", title="Your evaluations", rounds=rounds, declared=declared,
+                           deadline=evaluation_deadline)
+
+
+@bp.route("/rounds/<int:round_id>/conflicts", methods=["GET", "POST"])
+@roles_required(Role.evaluator, Role.panel_member)
+def conflicts(round_id):
+    round_ = load_or_404(Round, round_id)
+    assignments = db.session.scalars(
+        select(Assignment).join(Application).where(Assignment.evaluator_id == current_user.id,
+                                                   Application.round_id == round_.id)).all()
+    if not assignments:
+        abort(404)
+    organisations = sorted({a.application.organisation for a in assignments}, key=lambda o: o.legal_name)
+    already = {d.organisation_id for d in db.session.scalars(select(ConflictDeclaration).filter_by(
+        round_id=round_.id, evaluator_id=current_user.id))}
+    pending = [o for o in organisations if o.id not in already]
+    form = conflict_form(pending, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        declarations, missing = {}, False
+        for organisation in pending:
+            answer = getattr(form, f"interest_{organisation.id}").data
+            details = getattr(form, f"details_{organisation.id}").data or ""
+            if answer not in ("yes", "no"):
+                form.add_error(f"Answer whether you have any interest in {organisation.legal_name}",
+                               f"interest_{organisation.id}")
+                missing = True
+            elif answer == "yes" and not details.strip():
+                form.add_error(f"Give details of your interest in {organisation.legal_name}",
+                               f"details_{organisation.id}")
+                missing = True
+            declarations[organisation.id] = (answer == "yes", details)
+        if not missing:
+            try:
+                services.declare_conflicts(round_, current_user, declarations)
+            except DomainError as error:
+                db.session.rollback()
+                form.add_error(str(error))
+            else:
+                db.session.commit()
+                flash("Your declarations are recorded.", "success")
+                return redirect(url_for(".work_list"))
+    return render_template("evaluation/conflicts.html", title="Declare any conflicts of interest", round=round_,
+                           form=form, pending=pending)
+
+
+def _own_assignment(assignment_id) -> Assignment:
+    assignment = load_or_404(Assignment, assignment_id)
+    if not assignment.belongs_to(current_user):
+        abort(404)
+    return assignment
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(Role.evaluator, Role.panel_member)
+def score(assignment_id):
+    assignment = _own_assignment(assignment_id)
+    if not assignment.can_read(current_user):
+        if assignment.conflict() is None and not assignment.application.round.bids_sealed:
+            return redirect(url_for(".conflicts", round_id=assignment.application.round_id))
+        abort(403)
+    application = assignment.application
+    form = scoring_form(assignment, request.form if request.method == "POST" else None)
+    if request.method == "POST" and not assignment.is_submitted and form.validate():
+        if _save_scores(assignment, form) and form.submit_all.data:
+            try:
+                services.submit_assignment(assignment, current_user)
+            except DomainError as error:
+                db.session.rollback()
+                form.add_error(str(error))
+            else:
+                db.session.commit()
+                flash("Your scores are submitted. Thank you.", "success")
+                return redirect(url_for(".score", assignment_id=assignment.id))
+        elif not form.errors:
+            flash("Your scores are saved. Submit them when you have scored every answer.", "success")
+            return redirect(url_for(".score", assignment_id=assignment.id))
+    others = []
+    if assignment.is_submitted and not assignment.as_panel:
+        others = [a for a in application.assignments if a.id != assignment.id and a.is_submitted]
+    template = "evaluation/score_panel.html" if assignment.as_panel else "evaluation/score.html"
+    return render_template(template, title=f"Score {application.organisation.legal_name}", assignment=assignment,
+                           application=application, form=form, others=others,
+                           deadline=evaluation_deadline(application.round),
+                           automatic_standard_result=automatic_standard_result)
+
+
+def _save_scores(assignment, form) -> bool:
+    """Save every score the evaluator has filled in; put each refusal against its field."""
+    ok = True
+    for question in assignment.questions():
+        raw = getattr(form, f"score_{question.id}").data
+        justification = getattr(form, f"justification_{question.id}").data or ""
+        if raw in (None, "", "None") and not justification.strip():
+            continue
+        try:
+            services.record_score(assignment, question, current_user,
+                                  score=int(raw) if raw not in (None, "", "None") else None,
+                                  justification=justification)
+        except DomainError as error:
+            form.add_error(str(error), f"score_{question.id}" if "score" in str(error).lower()[:20] else f"justification_{question.id}")
+            ok = False
+    for standard in assignment.standards():
+        if standard.kind.is_automatic:
+            continue
+        raw = getattr(form, f"standard_{standard.id}").data
+        reason = getattr(form, f"reason_{standard.id}").data or ""
+        if raw not in ("pass", "fail") and not reason.strip():
+            continue
+        try:
+            services.record_standard_assessment(assignment, standard, current_user,
+                                                passed={"pass": True, "fail": False}.get(raw), reason=reason)
+        except DomainError as error:
+            form.add_error(str(error), f"standard_{standard.id}" if raw not in ("pass", "fail") else f"reason_{standard.id}")
+            ok = False
+    if ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return ok
+
+
+@bp.route("/applications/<int:application_id>/moderation", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def moderate(application_id):
+    application = load_or_404(Application, application_id)
+    if not application.round.can_manage(current_user) or not application.can_view(current_user):
+        abort(404)
+    moderated_scores = {m.question_id: m for m in db.session.scalars(
+        select(ModeratedScore).filter_by(application_id=application.id))}
+    moderated_standards = {m.standard_id: m for m in db.session.scalars(
+        select(ModeratedStandard).filter_by(application_id=application.id))}
+    form = moderation_form(application, moderated_scores, moderated_standards,
+                           request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        ok = True
+        for lot in application.chosen_lots():
+            for question in lot.questions:
+                raw = getattr(form, f"score_{question.id}").data
+                rationale = getattr(form, f"rationale_{question.id}").data or ""
+                if raw in (None, "", "None") and not rationale.strip():
+                    continue
+                try:
+                    services.moderate_question(application, question, current_user,
+                                               score=int(raw) if raw not in (None, "", "None") else None,
+                                               rationale=rationale)
+                except DomainError as error:
+                    form.add_error(str(error), f"score_{question.id}" if raw in (None, "", "None") else f"rationale_{question.id}")
+                    ok = False
+            for standard in lot.standards:
+                if standard.kind.is_automatic:
+                    continue
+                raw = getattr(form, f"standard_{standard.id}").data
+                rationale = getattr(form, f"rationale_standard_{standard.id}").data or ""
+                if raw not in ("pass", "fail") and not rationale.strip():
+                    continue
+                try:
+                    services.moderate_standard(application, standard, current_user,
+                                               passed={"pass": True, "fail": False}.get(raw), rationale=rationale)
+                except DomainError as error:
+                    form.add_error(str(error), f"standard_{standard.id}" if raw not in ("pass", "fail") else f"rationale_standard_{standard.id}")
+                    ok = False
+        if ok:
+            db.session.commit()
+            flash("Agreed scores saved.", "success")
+            return redirect(url_for(".moderate", application_id=application.id))
+        db.session.rollback()
+    results = application_results(application)
+    ready = application.assignments and all(a.is_submitted for a in application.assignments)
+    return render_template("evaluation/moderate.html", title=f"Moderate {application.organisation.legal_name}",
+                           application=application, form=form, results=results, ready=ready,
+                           moderated_scores=moderated_scores, automatic_standard_result=automatic_standard_result,
+                           can_edit=application.round.status is RoundStatus.in_evaluation)

@@ -27,18 +27,19 @@ def assign_evaluators(round_: Round, actor, evaluators: list[User]) -> list[Assi
 
     if not round_.can_manage(actor):
         raise NotAllowed("Only a commissioner of the owning council can assign evaluators.")
-    if round_.status is RoundStatus.closed:
-        begin_evaluation(round_, actor)
-    if round_.status is not RoundStatus.in_evaluation:
+    if round_.status not in (RoundStatus.closed, RoundStatus.in_evaluation):
         raise DomainError(
             f"{round_.name} is {round_.status.label.lower()}. Evaluators can be assigned once it has closed "
             "and until decisions are confirmed."
         )
+    # check the evaluators before starting evaluation, so a refusal leaves the round closed
     if not evaluators:
         raise DomainError("Select at least one evaluator.")
     for evaluator in evaluators:
         if not evaluator.is_scorer or evaluator.authority_id != round_.system.authority_id:
             raise DomainError(f"{evaluator.name} is not an evaluator or panel member of this council.")
+    if round_.status is RoundStatus.closed:
+        begin_evaluation(round_, actor)
     created = []
     for application in round_.applications:
         if application.status is not ApplicationStatus.in_evaluation:
@@ -75,7 +76,8 @@ def declare_conflicts(round_: Round, actor, declarations: dict[int, tuple[bool, 
     missing = assigned - set(declarations)
     if missing:
         raise DomainError("Answer the question for every provider listed.")
-    saved = []
+    # check every answer before storing any, so a refusal leaves nothing half-declared
+    new = []
     for organisation_id, (has_interest, details) in declarations.items():
         if organisation_id not in assigned:
             raise DomainError("Declare only for providers you are assigned to.")
@@ -87,6 +89,9 @@ def declare_conflicts(round_: Round, actor, declarations: dict[int, tuple[bool, 
             if declaration.has_interest == has_interest and declaration.details == details.strip():
                 continue
             raise DomainError("You have already declared for this provider. Ask the commissioner to change it.")
+        new.append((organisation_id, has_interest, details))
+    saved = []
+    for organisation_id, has_interest, details in new:
         declaration = ConflictDeclaration(round_id=round_.id, evaluator_id=actor.id, organisation_id=organisation_id,
                                           has_interest=has_interest, details=details.strip())
         db.session.add(declaration)

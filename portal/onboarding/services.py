@@ -201,6 +201,7 @@ def set_rates(application: Application, actor, *, accepted: bool,
     if not accepted:
         raise DomainError("Confirm that you accept the council's hourly rates.")
     offered = offered or {}
+    # check every rate before storing any, so a refusal leaves the application as it was
     for choice in application.lots:
         for zone_choice in choice.zones:
             rate = offered.get((choice.lot_id, zone_choice.zone_id))
@@ -216,7 +217,9 @@ def set_rates(application: Application, actor, *, accepted: bool,
                         f"Your rate for {zone_choice.zone.name} ({choice.lot.name}) is below the council's "
                         f"floor of £{band.floor_rate}. Enter £{band.floor_rate} or more."
                     )
-            zone_choice.offered_rate = rate
+    for choice in application.lots:
+        for zone_choice in choice.zones:
+            zone_choice.offered_rate = offered.get((choice.lot_id, zone_choice.zone_id))
     application.rate_accepted = True
     db.session.flush()
     record_event(actor, "application.rates_accepted", application,
@@ -259,6 +262,9 @@ def submit_application(application: Application, actor, *, declaration_confirmed
                                   f"{answer.question.word_limit} words or fewer.")
     if not declaration_confirmed:
         raise DomainError("Confirm the declaration to submit your application.")
+    if application.reference is None:
+        # set before the status: loading round_.system may autoflush, and a submitted row needs its reference
+        application.reference = f"{round_.system.reference}/R{round_.number}/{application.id:05d}"
     for response in application.standard_responses:
         if response.standard.kind is StandardKind.cqc_rating:
             response.cqc_rating_at_submission = application.organisation.cqc_rating
@@ -266,8 +272,6 @@ def submit_application(application: Application, actor, *, declaration_confirmed
     application.status = ApplicationStatus.submitted
     application.submitted_at = moment
     application.withdrawn_at = None
-    if application.reference is None:
-        application.reference = f"{round_.system.reference}/R{round_.number}/{application.id:05d}"
     db.session.flush()
     record_event(actor, "application.submitted", application, authority_id=round_.system.authority_id,
                  after={"reference": application.reference, "submitted_at": moment,

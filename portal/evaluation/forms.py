@@ -1,0 +1,91 @@
+"""Forms for declaring conflicts, scoring and moderating; fields are made per question and standard."""
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from portal.forms import BaseForm, SubmitButton, no_control_characters
+
+PASS_FAIL = [("pass", "Pass"), ("fail", "Fail")]
+
+
+def _text(label):
+    return TextAreaField(label, widget=GovTextArea(), validators=[Optional(), Length(max=5000), no_control_characters])
+
+
+def _scale_field(label, system):
+    return RadioField(label, widget=GovRadioInput(), validators=[Optional()],
+                      choices=[(str(point), f"{point}: {words}") for point, words in system.scale()])
+
+
+def conflict_form(organisations, formdata=None):
+    class Form(BaseForm):
+        submit = SubmitButton("Confirm my declarations")
+
+    for organisation in organisations:
+        setattr(Form, f"interest_{organisation.id}", RadioField(
+            f"Do you have any interest in {organisation.legal_name}?", widget=GovRadioInput(),
+            choices=[("no", "No, I have no interest"), ("yes", "Yes, I have an interest")], validators=[Optional()],
+            description="For example: you or a close relative work for, own, advise or have a dispute with it."))
+        setattr(Form, f"details_{organisation.id}", _text(f"Details of your interest in {organisation.legal_name}"))
+    return Form(formdata=formdata)
+
+
+def scoring_form(assignment, formdata=None):
+    """A score and justification per question, a pass/fail and reason per judged standard."""
+    system = assignment.application.round.system
+
+    class Form(BaseForm):
+        save = SubmitButton("Save my scores")
+        submit_all = SubmitButton("Submit all my scores")
+
+    for question in assignment.questions():
+        setattr(Form, f"score_{question.id}", _scale_field(f"Your score for question {question.label}", system))
+        setattr(Form, f"justification_{question.id}", _text(f"Your reason for the score of question {question.label}"))
+    for standard in assignment.standards():
+        if not standard.kind.is_automatic:
+            setattr(Form, f"standard_{standard.id}", RadioField(
+                f"Does the provider meet “{standard.title}”?", widget=GovRadioInput(), choices=PASS_FAIL,
+                validators=[Optional()]))
+            setattr(Form, f"reason_{standard.id}", _text(f"Your reason for “{standard.title}”"))
+    form = Form(formdata=formdata)
+    if formdata is None:
+        for question in assignment.questions():
+            score = assignment.score_for(question)
+            if score:
+                getattr(form, f"score_{question.id}").data = str(score.score)
+                getattr(form, f"justification_{question.id}").data = score.justification
+        for standard in assignment.standards():
+            assessment = assignment.assessment_for(standard)
+            if assessment and not standard.kind.is_automatic:
+                getattr(form, f"standard_{standard.id}").data = "pass" if assessment.passed else "fail"
+                getattr(form, f"reason_{standard.id}").data = assessment.reason
+    return form
+
+
+def moderation_form(application, moderated_scores, moderated_standards, formdata=None):
+    system = application.round.system
+
+    class Form(BaseForm):
+        save = SubmitButton("Save agreed scores")
+
+    for lot in application.chosen_lots():
+        for question in lot.questions:
+            setattr(Form, f"score_{question.id}", _scale_field(f"Agreed score for question {question.label}", system))
+            setattr(Form, f"rationale_{question.id}", _text(f"Rationale for the agreed score of question {question.label}"))
+        for standard in lot.standards:
+            if not standard.kind.is_automatic:
+                setattr(Form, f"standard_{standard.id}", RadioField(
+                    f"Agreed result for “{standard.title}” ({lot.name})", widget=GovRadioInput(), choices=PASS_FAIL,
+                    validators=[Optional()]))
+                setattr(Form, f"rationale_standard_{standard.id}", _text(f"Rationale for “{standard.title}” ({lot.name})"))
+    form = Form(formdata=formdata)
+    if formdata is None:
+        for m in moderated_scores.values():
+            getattr(form, f"score_{m.question_id}").data = str(m.score)
+            getattr(form, f"rationale_{m.question_id}").data = m.rationale
+        for m in moderated_standards.values():
+            field = getattr(form, f"standard_{m.standard_id}", None)
+            if field is not None:
+                field.data = "pass" if m.passed else "fail"
+                getattr(form, f"rationale_standard_{m.standard_id}").data = m.rationale
+    return form
