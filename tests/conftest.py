@@ -17,6 +17,16 @@ from portal.extensions import db as _db
 TEST_DB_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """argon2 with the smallest cost: the tests create many accounts; production keeps the library's defaults."""
+    from argon2 import PasswordHasher
+
+    from portal.auth import models
+
+    models._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 @pytest.fixture(scope="session")
 def app():
     tmp = None

@@ -14,6 +14,13 @@ from portal.onboarding import services as onboarding
 
 D = Decimal
 
+
+@pytest.fixture(autouse=True)
+def quick_passwords(monkeypatch):
+    """Cheap argon2 settings: these tests create many users and never sign in."""
+    monkeypatch.setattr("portal.auth.models._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 # The seeds' 95 / 5 split on a 0–5 scale: quality 35 / 30 / 30, social value 5; minimum score 2 on quality
 ISF_RULES = [
     QuestionRule(1, "quality", D(35), 2),
@@ -138,12 +145,6 @@ def test_a_lot_without_standards_is_judged_on_its_scores():
 
 
 # ---- application_results: the same maths on a real, moderated application
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 settings: these tests create many users and never sign in."""
-    monkeypatch.setattr("portal.auth.models._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def test_application_results_use_the_moderated_score_not_the_evaluators(db, council, system, make_round,
