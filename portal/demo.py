@@ -112,7 +112,7 @@ def at(year, month, day, hour=12, minute=0) -> datetime:
 
 def load_demo_data() -> dict:
     """Everything a newcomer needs to try each role; does nothing when already loaded."""
-    from portal.onboarding.models import CQCRating, Organisation
+    from portal.onboarding.models import CQCRating
     from portal.onboarding.services import register_provider
 
     existing = db.session.scalar(select(User).filter_by(email="commissioner@cambridgeshire.example"))
@@ -129,6 +129,7 @@ def load_demo_data() -> dict:
     try:
         clock.set_now(at(2022, 9, 1))
         system = build_isf_system(commissioner)
+        _run_first_round(system, commissioner)
         # the demo's round is open from yesterday for four weeks (a fresh window every 4 months)
         clock.set_now(real_now - timedelta(days=2))
         commissioning.schedule_round(system, commissioner, opens_at=real_now - timedelta(days=1),
@@ -142,15 +143,43 @@ def load_demo_data() -> dict:
                       cqc_provider_id="1-101234567", cqc_rating=CQCRating.good, cqc_rating_date=date(2024, 3, 27),
                       address="1 Market Place\nWisbech", postcode="PE13 1AB", name="Sam Patel",
                       email="provider@fenland-homecare.example", password=DEMO_PASSWORD)
-    for name, number, rating in ISF_PROVIDERS:
-        if db.session.scalar(select(Organisation).filter_by(legal_name=name)) is None:
-            slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
-            register_provider(legal_name=name, companies_house_number=number, cqc_provider_id=None,
-                              cqc_rating=CQCRating(rating), cqc_rating_date=None, address="Peterborough",
-                              postcode="PE1 1HF", name=f"{name} applications", email=f"bids@{slug}.example",
-                              password=DEMO_PASSWORD)
     db.session.flush()
     return demo_logins()
+
+
+def _run_first_round(system, commissioner) -> None:
+    """Round 1 (October 2022): the nine providers of care admitted to the real ISF list apply,
+    are scored by two officers and a panel member, moderated, admitted and published."""
+    from portal.commissioning.models import Outcome
+    from portal.evaluation import services as evaluation
+    from portal.onboarding.models import CQCRating
+    from portal.onboarding.services import register_provider, submit_application
+
+    staff = [u for u in db.session.scalars(select(User).where(User.authority_id == commissioner.authority_id,
+                                                                User.role.in_([Role.evaluator, Role.panel_member])))]
+    round_ = commissioning.schedule_round(system, commissioner, opens_at=at(2022, 10, 3, 9), closes_at=at(2022, 10, 31, 12))
+    clock.set_now(at(2022, 10, 10))
+    lot1 = system.lots[0]
+    applications = []
+    for n, (name, number, rating) in enumerate(ISF_PROVIDERS, start=1):
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+        # CQC provider IDs here are made up: the real ones are not in the councils' reports
+        user = register_provider(legal_name=name, companies_house_number=number, cqc_provider_id=f"1-1000{n:05d}",
+                                 cqc_rating=CQCRating(rating), cqc_rating_date=None, address="Peterborough",
+                                 postcode="PE1 1HF", name=f"{name} applications", email=f"bids@{slug}.example",
+                                 password=DEMO_PASSWORD)
+        application = complete_application(round_, user, lots=[lot1])
+        submit_application(application, user, declaration_confirmed=True)
+        applications.append(application)
+    clock.set_now(at(2022, 11, 1, 9))
+    evaluation.assign_evaluators(round_, commissioner, staff)
+    for i, application in enumerate(applications):
+        score_application(application, staff, commissioner, score=4 if i % 3 else 5)
+        commissioning.record_decision(application, lot1, commissioner, outcome=Outcome.admit,
+                                      reasons="Met every minimum standard and passed the quality threshold.")
+    commissioning.confirm_decisions(round_, commissioner)
+    clock.set_now(at(2022, 11, 14, 9))
+    commissioning.publish_round(round_, commissioner)
 
 
 def demo_logins() -> dict:
@@ -199,10 +228,19 @@ def score_application(application, evaluators, commissioner, score=4, moderated=
     """Each evaluator declares no conflict and scores; the commissioner moderates to `moderated` (or score)."""
     from portal.evaluation import services as evaluation
 
+    from portal.evaluation.models import ConflictDeclaration
+
     for assignment in application.assignments:
         evaluator = assignment.evaluator
         if assignment.conflict() is None:
-            evaluation.declare_conflicts(application.round, evaluator, {application.organisation_id: (False, "")})
+            # an evaluator declares for every provider they are assigned to in the round at once
+            round_ = application.round
+            declared = {d.organisation_id for d in ConflictDeclaration.query.filter_by(
+                round_id=round_.id, evaluator_id=evaluator.id)}
+            assigned = {a.application.organisation_id for app in round_.applications for a in app.assignments
+                        if a.evaluator_id == evaluator.id}
+            evaluation.declare_conflicts(round_, evaluator,
+                                         {org_id: (False, "") for org_id in assigned - declared})
         for question in assignment.questions():
             evaluation.record_score(assignment, question, evaluator, score=score,
                                     justification="Clear, specific and evidenced answer.")

@@ -57,9 +57,6 @@ class Journey:
         if screenshot:
             page.screenshot(path=str(self.artifacts / f"{len(self.checked):02d}-{name}.png"), full_page=True)
 
-    def heading(self) -> str:
-        return self.page.locator("h1").inner_text().strip()
-
 
 def test_new_provider_registers_applies_and_submits(page, artifacts_dir):
     from playwright.sync_api import expect
