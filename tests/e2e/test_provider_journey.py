@@ -193,8 +193,8 @@ def test_new_provider_registers_applies_and_submits(page, artifacts_dir):
     # The receipt
     panel = page.locator(".govuk-panel")
     expect(panel).to_contain_text("Application submitted")
-    expect(panel).to_contain_text(re.compile(r"CCC-ISF-PDPS-2022/R1/\d{5}"))
-    expect(panel.locator("strong")).to_have_text(re.compile(r"^CCC-ISF-PDPS-2022/R1/\d{5}$"))  # markup, not text
+    expect(panel).to_contain_text(re.compile(r"CCC-ISF-PDPS-2022/R2/\d{5}"))
+    expect(panel.locator("strong")).to_have_text(re.compile(r"^CCC-ISF-PDPS-2022/R2/\d{5}$"))  # markup, not text
     journey.check("receipt", screenshot=True)
 
     assert not journey.violations, "axe found serious or critical accessibility problems:\n" + "\n".join(
