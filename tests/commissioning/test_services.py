@@ -3,7 +3,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -33,12 +32,6 @@ from portal.demo import at, build_isf_system, complete_application, score_applic
 from portal.evaluation import services as evaluation
 from portal.onboarding import services as onboarding
 from portal.onboarding.models import ApplicationStatus
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 settings: these tests create many users and never sign in."""
-    monkeypatch.setattr("portal.auth.models._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def count(db, model) -> int:

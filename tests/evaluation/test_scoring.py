@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from portal.demo import complete_application
@@ -13,12 +12,6 @@ from portal.evaluation.scoring import QuestionRule, lot_result, question_points
 from portal.onboarding import services as onboarding
 
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 settings: these tests create many users and never sign in."""
-    monkeypatch.setattr("portal.auth.models._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 # The seeds' 95 / 5 split on a 0–5 scale: quality 35 / 30 / 30, social value 5; minimum score 2 on quality

@@ -1,6 +1,5 @@
 """Evaluation services: assigning evaluators, conflicts of interest, scoring and moderation."""
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -20,12 +19,6 @@ from portal.onboarding import services as onboarding
 from portal.onboarding.models import ApplicationStatus
 
 JUSTIFICATION = "Clear, specific and evidenced answer."
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 settings: these tests create many users and never sign in."""
-    monkeypatch.setattr("portal.auth.models._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def count(db, model) -> int:

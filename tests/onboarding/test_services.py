@@ -4,7 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -26,12 +25,6 @@ from portal.onboarding.models import (
     TaskStatus,
     application_tasks,
 )
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 settings: these tests create many users and never sign in."""
-    monkeypatch.setattr("portal.auth.models._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def count(db, model) -> int:
