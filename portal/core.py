@@ -1,7 +1,7 @@
 """Column types shared by every area's models."""
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -30,3 +30,8 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     """The actor may not do this to this object (a route answers 403)."""
+
+
+def enum_column(cls, length: int = 30) -> Enum:
+    """An enum stored as its value in a short string column, checked by SQLAlchemy (no native types)."""
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)

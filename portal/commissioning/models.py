@@ -6,7 +6,6 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Numeric,
     String,
@@ -16,12 +15,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
-from portal.core import UTCDateTime
+from portal.core import UTCDateTime, enum_column
 from portal.extensions import db
-
-
-def _enum(cls, length=30):
-    return Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 class Authority(db.Model):
@@ -84,7 +79,7 @@ class PurchasingSystem(db.Model):
     #: the stable part of the public call-off list URL
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    procedure: Mapped[Procedure] = mapped_column(_enum(Procedure))
+    procedure: Mapped[Procedure] = mapped_column(enum_column(Procedure))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     quality_weight: Mapped[int] = mapped_column(default=95)
@@ -252,7 +247,7 @@ class MinimumStandard(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[StandardKind] = mapped_column(_enum(StandardKind))
+    kind: Mapped[StandardKind] = mapped_column(enum_column(StandardKind))
     title: Mapped[str] = mapped_column(String(200))
     #: what the provider must confirm or show
     description: Mapped[str] = mapped_column(Text, default="")
@@ -304,7 +299,7 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    section: Mapped[Section] = mapped_column(_enum(Section))
+    section: Mapped[Section] = mapped_column(enum_column(Section))
     text: Mapped[str] = mapped_column(Text)
     guidance: Mapped[str] = mapped_column(Text, default="")
     #: points out of 100 this question carries; a section's weights add up to the section weight
@@ -312,7 +307,7 @@ class Question(db.Model):
     word_limit: Mapped[int] = mapped_column(default=500)
     #: an answer scoring below this fails the lot whatever the total
     min_score: Mapped[int] = mapped_column(default=0)
-    scorer: Mapped[Scorer] = mapped_column(_enum(Scorer), default=Scorer.officers)
+    scorer: Mapped[Scorer] = mapped_column(enum_column(Scorer), default=Scorer.officers)
 
     lot = relationship("Lot", back_populates="questions")
 
@@ -421,7 +416,7 @@ class Decision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
-    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome))
     reasons: Mapped[str] = mapped_column(Text)
     #: the computed total when decided, kept so a later challenge sees what the decider saw
     total_at_decision: Mapped[Decimal] = mapped_column(Numeric(6, 2))
@@ -458,7 +453,7 @@ class Membership(db.Model):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     admitted_on: Mapped[date]
     status: Mapped[MembershipStatus] = mapped_column(
-        _enum(MembershipStatus), default=MembershipStatus.active, index=True
+        enum_column(MembershipStatus), default=MembershipStatus.active, index=True
     )
 
     system = relationship("PurchasingSystem")
@@ -489,7 +484,7 @@ class MembershipChange(db.Model):
     __tablename__ = "membership_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
-    status: Mapped[MembershipStatus] = mapped_column(_enum(MembershipStatus))
+    status: Mapped[MembershipStatus] = mapped_column(enum_column(MembershipStatus))
     reason: Mapped[str] = mapped_column(Text)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -3,16 +3,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
-from portal.core import UTCDateTime
+from portal.core import UTCDateTime, enum_column
 from portal.extensions import db
-
-
-def _enum(cls, length=30):
-    return Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 class CQCRating(enum.Enum):
@@ -42,7 +38,7 @@ class Organisation(db.Model):
     companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
     #: CQC provider ID, e.g. 1-101234567
     cqc_provider_id: Mapped[str | None] = mapped_column(String(20))
-    cqc_rating: Mapped[CQCRating | None] = mapped_column(_enum(CQCRating))
+    cqc_rating: Mapped[CQCRating | None] = mapped_column(enum_column(CQCRating))
     cqc_rating_date: Mapped[date | None]
     address: Mapped[str] = mapped_column(Text, default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
@@ -88,7 +84,7 @@ class Application(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     status: Mapped[ApplicationStatus] = mapped_column(
-        _enum(ApplicationStatus), default=ApplicationStatus.draft, index=True
+        enum_column(ApplicationStatus), default=ApplicationStatus.draft, index=True
     )
     #: the receipt reference given at submission, e.g. CCC-HCS-DPS/R2/00042
     reference: Mapped[str | None] = mapped_column(String(80), unique=True)
@@ -231,7 +227,7 @@ class StandardResponse(db.Model):
     #: written evidence, for evidence standards; details, for declarations
     text: Mapped[str] = mapped_column(Text, default="")
     #: the organisation's CQC rating when the application was submitted
-    cqc_rating_at_submission: Mapped[CQCRating | None] = mapped_column(_enum(CQCRating))
+    cqc_rating_at_submission: Mapped[CQCRating | None] = mapped_column(enum_column(CQCRating))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     application = relationship("Application", back_populates="standard_responses")
