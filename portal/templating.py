@@ -19,6 +19,13 @@ def points(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
+def number(value) -> str:
+    """A decimal without trailing zeros: 30, 2.5."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
 def multiline(text: str | None) -> Markup:
     """Plain text with its line breaks kept, escaped."""
     if not text:
@@ -42,6 +49,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(clock.format_date, "date")
     app.add_template_filter(money, "money")
     app.add_template_filter(points, "points")
+    app.add_template_filter(number, "number")
     app.add_template_filter(multiline, "multiline")
     app.add_template_filter(pass_fail, "pass_fail")
 
