@@ -8,6 +8,16 @@ from portal.forms import BaseForm, SubmitButton, no_control_characters
 PASS_FAIL = [("pass", "Pass"), ("fail", "Fail")]
 
 
+def chosen_score(raw) -> int | None:
+    """The score picked on a scale radio, or None when none was picked."""
+    return None if raw in (None, "", "None") else int(raw)
+
+
+def chosen_pass(raw) -> bool | None:
+    """True for Pass, False for Fail, None when neither was picked."""
+    return {"pass": True, "fail": False}.get(raw)
+
+
 def _text(label):
     return TextAreaField(label, widget=GovTextArea(), validators=[Optional(), Length(max=5000), no_control_characters])
 

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.onboarding.models import Application
 
 from . import bp, services
-from .forms import conflict_form, moderation_form, scoring_form
+from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
 from .results import application_results, automatic_standard_result
 
@@ -130,29 +130,26 @@ def _save_scores(assignment, form) -> bool:
     """Save every score the evaluator has filled in; put each refusal against its field."""
     ok = True
     for question in assignment.questions():
-        raw = getattr(form, f"score_{question.id}").data
+        score = chosen_score(getattr(form, f"score_{question.id}").data)
         justification = getattr(form, f"justification_{question.id}").data or ""
-        if raw in (None, "", "None") and not justification.strip():
+        if score is None and not justification.strip():
             continue
         try:
-            services.record_score(assignment, question, current_user,
-                                  score=int(raw) if raw not in (None, "", "None") else None,
-                                  justification=justification)
+            services.record_score(assignment, question, current_user, score=score, justification=justification)
         except DomainError as error:
             form.add_error(str(error), f"score_{question.id}" if "score" in str(error).lower()[:20] else f"justification_{question.id}")
             ok = False
     for standard in assignment.standards():
         if standard.kind.is_automatic:
             continue
-        raw = getattr(form, f"standard_{standard.id}").data
+        passed = chosen_pass(getattr(form, f"standard_{standard.id}").data)
         reason = getattr(form, f"reason_{standard.id}").data or ""
-        if raw not in ("pass", "fail") and not reason.strip():
+        if passed is None and not reason.strip():
             continue
         try:
-            services.record_standard_assessment(assignment, standard, current_user,
-                                                passed={"pass": True, "fail": False}.get(raw), reason=reason)
+            services.record_standard_assessment(assignment, standard, current_user, passed=passed, reason=reason)
         except DomainError as error:
-            form.add_error(str(error), f"standard_{standard.id}" if raw not in ("pass", "fail") else f"reason_{standard.id}")
+            form.add_error(str(error), f"standard_{standard.id}" if passed is None else f"reason_{standard.id}")
             ok = False
     if ok:
         db.session.commit()
@@ -177,29 +174,28 @@ def moderate(application_id):
         ok = True
         for lot in application.chosen_lots():
             for question in lot.questions:
-                raw = getattr(form, f"score_{question.id}").data
+                score = chosen_score(getattr(form, f"score_{question.id}").data)
                 rationale = getattr(form, f"rationale_{question.id}").data or ""
-                if raw in (None, "", "None") and not rationale.strip():
+                if score is None and not rationale.strip():
                     continue
                 try:
-                    services.moderate_question(application, question, current_user,
-                                               score=int(raw) if raw not in (None, "", "None") else None,
-                                               rationale=rationale)
+                    services.moderate_question(application, question, current_user, score=score, rationale=rationale)
                 except DomainError as error:
-                    form.add_error(str(error), f"score_{question.id}" if raw in (None, "", "None") else f"rationale_{question.id}")
+                    form.add_error(str(error), f"score_{question.id}" if score is None else f"rationale_{question.id}")
                     ok = False
             for standard in lot.standards:
                 if standard.kind.is_automatic:
                     continue
-                raw = getattr(form, f"standard_{standard.id}").data
+                passed = chosen_pass(getattr(form, f"standard_{standard.id}").data)
                 rationale = getattr(form, f"rationale_standard_{standard.id}").data or ""
-                if raw not in ("pass", "fail") and not rationale.strip():
+                if passed is None and not rationale.strip():
                     continue
                 try:
-                    services.moderate_standard(application, standard, current_user,
-                                               passed={"pass": True, "fail": False}.get(raw), rationale=rationale)
+                    services.moderate_standard(application, standard, current_user, passed=passed,
+                                               rationale=rationale)
                 except DomainError as error:
-                    form.add_error(str(error), f"standard_{standard.id}" if raw not in ("pass", "fail") else f"rationale_standard_{standard.id}")
+                    form.add_error(str(error), f"standard_{standard.id}" if passed is None
+                                   else f"rationale_standard_{standard.id}")
                     ok = False
         if ok:
             db.session.commit()
