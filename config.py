@@ -42,6 +42,14 @@ class Config:
     PAGE_SIZE = 50
     #: where an email goes: "outbox" keeps it in the database only; "smtp" also sends it
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "care-dps-portal@localhost")
+    #: the /outbox page that shows every email sent; development only
+    OUTBOX_VIEWABLE = False
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -52,6 +60,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    OUTBOX_VIEWABLE = True
     SESSION_COOKIE_SECURE = False
 
 

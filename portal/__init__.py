@@ -45,10 +45,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .auth import bp as auth_bp
     from .commissioning import bp as commissioning_bp
     from .evaluation import bp as evaluation_bp
+    from .mail import bp as mail_bp
     from .onboarding import bp as onboarding_bp
     from .publication import bp as publication_bp
 
-    for blueprint in (auth_bp, commissioning_bp, onboarding_bp, evaluation_bp, publication_bp, audit_bp):
+    for blueprint in (auth_bp, commissioning_bp, onboarding_bp, evaluation_bp, publication_bp, audit_bp, mail_bp):
         app.register_blueprint(blueprint)
 
     from .templating import register_template_helpers

@@ -20,6 +20,14 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  {role.strip():<28} {email}")
         click.echo(f"  password for every account:  {password}")
 
+    @app.cli.command("send-email")
+    def send_email():
+        """Send the outbox's waiting emails through SMTP (when MAIL_BACKEND=smtp); run it from cron."""
+        from portal.mail.services import deliver_outbox
+
+        sent, failed = deliver_outbox()
+        click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
+
     @app.cli.command("create-commissioner")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

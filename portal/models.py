@@ -23,6 +23,7 @@ from portal.evaluation.models import (  # noqa: F401
     Score,
     StandardAssessment,
 )
+from portal.mail.models import OutboxEmail  # noqa: F401
 from portal.onboarding.models import (  # noqa: F401
     Answer,
     Application,
