@@ -42,6 +42,8 @@ SEALED = [
     ("/evaluation/applications/{app}/moderation", [302, 403, 403, 403, 403, 404, 404, 403]),
     ("/commissioning/applications/{app}/decision", [302, 403, 403, 403, 403, 404, 404, 403]),
     ("/commissioning/rounds/{round}",           [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/rounds/{round}/pause",     [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/rounds/{round}/extend",    [302, 403, 403, 403, 403, 200, 404, 403]),
     ("/commissioning/systems/{system}",         [302, 403, 403, 403, 403, 200, 404, 403]),
     ("/commissioning/",                         [302, 403, 403, 403, 403, 200, 200, 403]),
     ("/evaluation/",                            [302, 403, 403, 200, 200, 403, 403, 200]),

@@ -142,6 +142,27 @@ class ReasonForm(BaseForm):
     submit = SubmitButton("Confirm")
 
 
+class PauseForm(BaseForm):
+    reason = TextAreaField("Why are you pausing the round?", widget=GovTextArea(),
+                           description="Providers see this on their application and in an email",
+                           validators=[DataRequired("Enter the reason for pausing the round"), Length(max=2000),
+                                       no_control_characters])
+    submit = SubmitButton("Pause the round")
+
+
+class ExtendForm(BaseForm):
+    closes_on = GovDateField("New closing date", description="For example, 4 7 2027",
+                             validators=[InputRequired("Enter the new closing date as a real date, like 4 7 2027")])
+    closes_time = StringField("New closing time", widget=GovTextInput(), default="12:00",
+                              description="UK time, 24-hour clock, like 12:00",
+                              validators=[DataRequired("Enter the new closing time"), TIME])
+    reason = TextAreaField("Why are you extending the round?", widget=GovTextArea(),
+                           description="Every applicant in the round is told this by email",
+                           validators=[DataRequired("Enter the reason for extending the round"), Length(max=2000),
+                                       no_control_characters])
+    submit = SubmitButton("Extend the round")
+
+
 class AssignForm(BaseForm):
     evaluators = SelectMultipleField("Evaluators", widget=GovCheckboxesInput(), coerce=int,
                                      description="Each one is assigned to every application in evaluation. "

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
-from portal.clock import from_london
+from portal.clock import format_datetime, from_london
 from portal.core import DomainError
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus
@@ -18,7 +18,9 @@ from .forms import (
     AssignForm,
     ConfirmForm,
     DecisionForm,
+    ExtendForm,
     LotForm,
+    PauseForm,
     QuestionForm,
     ReasonForm,
     RoundForm,
@@ -218,7 +220,7 @@ def round(round_id):
             .order_by(Application.reference)
         ).all()
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
-                           counts=counts, applications=applications, RoundStatus=RoundStatus,
+                           counts=counts, extensions=services.round_extensions(round_), applications=applications, RoundStatus=RoundStatus,
                            ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(), reason_form=ReasonForm())
 
 
@@ -262,6 +264,61 @@ def close_early(round_id):
     return _form_page(form, "Close the round early", caption=f"{round_.system.title}: {round_.name}",
                       back_url=url_for(".round", round_id=round_.id),
                       intro="Closing early is recorded with your reason. Providers with drafts can no longer submit.")
+
+
+@bp.route("/rounds/<int:round_id>/pause", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def pause_round(round_id):
+    round_ = _managed(Round, round_id)
+    form = PauseForm()
+    if form.validate_on_submit():
+        try:
+            services.pause_round(round_, current_user, reason=form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "reason")
+        else:
+            db.session.commit()
+            flash(f"{round_.name} is paused. Providers keep their drafts but cannot submit until you resume it.",
+                  "success")
+            return redirect(url_for(".round", round_id=round_.id))
+    return _form_page(form, "Pause the round", caption=f"{round_.system.title}: {round_.name}",
+                      back_url=url_for(".round", round_id=round_.id),
+                      intro="While the round is paused providers cannot change or submit applications; their drafts "
+                            "are kept. The closing time does not move: extend the round if providers need more time. "
+                            "Everyone with an application in the round is emailed the reason.")
+
+
+@bp.route("/rounds/<int:round_id>/resume", methods=["POST"])
+@roles_required(Role.commissioner)
+def resume_round(round_id):
+    return _round_action(round_id, services.resume_round, "The round is open again. Providers can submit.")
+
+
+@bp.route("/rounds/<int:round_id>/extend", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def extend_round(round_id):
+    round_ = _managed(Round, round_id)
+    form = ExtendForm()
+    if form.validate_on_submit():
+        closes_at = from_london(datetime.combine(form.closes_on.data,
+                                                 datetime.strptime(form.closes_time.data, "%H:%M").time()))
+        try:
+            services.extend_round(round_, current_user, closes_at=closes_at, reason=form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, "reason" if "reason" in message else "closes_on")
+        else:
+            db.session.commit()
+            flash(f"{round_.name} now closes at {format_datetime(round_.closes_at)}. Applicants have been emailed.",
+                  "success")
+            return redirect(url_for(".round", round_id=round_.id))
+    return _form_page(form, "Extend the round", caption=f"{round_.system.title}: {round_.name}",
+                      back_url=url_for(".round", round_id=round_.id),
+                      intro=f"The round now closes at {format_datetime(round_.closes_at)}. The new closing time must "
+                            "be later, within the system's lifetime and before the next round opens.",
+                      field_params={"closes_time": {"classes": "govuk-input--width-5"}})
 
 
 @bp.route("/rounds/<int:round_id>/assign", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.audit.services import record_event
-from portal.clock import format_date, london, now
+from portal.clock import format_date, format_datetime, london, now
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
@@ -268,6 +268,114 @@ def close_round_early(round_: Round, actor, *, reason: str) -> Round:
     record_event(actor, "round.closed_early", round_, authority_id=round_.system.authority_id,
                  before=before, after={"closes_at": round_.closes_at, "reason": reason})
     return round_
+
+
+def pause_round(round_: Round, actor, *, reason: str) -> Round:
+    """Stop new submissions for a while; drafts are kept and providers see the reason."""
+    _require_manager(round_.system, actor)
+    if round_.status is not RoundStatus.open:
+        raise DomainError(f"{round_.name} is {round_.status.label.lower()}. Only an open round can be paused.")
+    if round_.paused:
+        raise DomainError(f"{round_.name} is already paused. Resume it first to change the reason.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Enter the reason for pausing the round. Providers will see it.")
+    round_.paused = True
+    round_.pause_reason = reason
+    db.session.flush()
+    record_event(actor, "round.paused", round_, authority_id=round_.system.authority_id, after={"reason": reason})
+    _tell_applicants(
+        round_, f"{round_.system.title}: {round_.name} is paused",
+        f"The council has paused {round_.name} of {round_.system.title}.\n\nReason: {reason}\n\n"
+        "Your draft is kept. You cannot submit or change your application until the council resumes the round. "
+        f"The round still closes at {format_datetime(round_.closes_at)} unless the council extends it.",
+        kind="round_paused")
+    return round_
+
+
+def resume_round(round_: Round, actor) -> Round:
+    """Take a paused round back to open; providers can change and submit again."""
+    _require_manager(round_.system, actor)
+    if not round_.paused:
+        raise DomainError(f"{round_.name} is not paused, so there is nothing to resume.")
+    if round_.has_closed():
+        raise DomainError(
+            f"{round_.name} closed at {format_datetime(round_.closes_at)} while it was paused. "
+            "It cannot be resumed; schedule a new round for providers who could not apply.")
+    reason = round_.pause_reason
+    round_.paused = False
+    round_.pause_reason = None
+    db.session.flush()
+    record_event(actor, "round.resumed", round_, authority_id=round_.system.authority_id, before={"reason": reason})
+    _tell_applicants(
+        round_, f"{round_.system.title}: {round_.name} is open again",
+        f"The council has resumed {round_.name} of {round_.system.title}. You can change and submit your "
+        f"application again until {format_datetime(round_.closes_at)}.",
+        kind="round_resumed")
+    return round_
+
+
+def extend_round(round_: Round, actor, *, closes_at: datetime, reason: str) -> Round:
+    """Move a round's closing time later, with a reason; every applicant in the round is told by email."""
+    _require_manager(round_.system, actor)
+    system = round_.system
+    if round_.status not in (RoundStatus.scheduled, RoundStatus.open):
+        raise DomainError(
+            f"{round_.name} is {round_.status.label.lower()}, so it cannot be extended. "
+            "Schedule a new round for providers who missed it.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Enter the reason for extending the round. Applicants will be told it.")
+    if closes_at <= round_.closes_at:
+        raise DomainError(
+            f"The new closing time must be later than the current one, {format_datetime(round_.closes_at)}.")
+    if london(closes_at).date() > system.ends_on:
+        raise DomainError(
+            f"The new closing time must be within the system's lifetime, which ends on {format_date(system.ends_on)}.")
+    for other in system.rounds:
+        if other is not round_ and round_.opens_at < other.closes_at and other.opens_at < closes_at:
+            raise DomainError(
+                f"The new closing time would overlap {other.name}, which opens at {format_datetime(other.opens_at)}. "
+                "Choose an earlier closing time.")
+    before = round_.closes_at
+    round_.closes_at = closes_at
+    db.session.flush()
+    record_event(actor, "round.extended", round_, authority_id=system.authority_id,
+                 before={"closes_at": before}, after={"closes_at": closes_at, "reason": reason})
+    _tell_applicants(
+        round_, f"{system.title}: {round_.name} now closes at {format_datetime(closes_at)}",
+        f"The council has extended {round_.name} of {system.title}.\n\n"
+        f"It was due to close at {format_datetime(before)}. It now closes at {format_datetime(closes_at)}.\n\n"
+        f"Reason: {reason}",
+        kind="round_extended")
+    return round_
+
+
+def round_extensions(round_: Round) -> list[dict]:
+    """Every extension of a round, oldest first: from and to closing times, reason and when."""
+    from portal.audit.models import AuditEvent
+
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "Round", AuditEvent.object_id == round_.id,
+                                 AuditEvent.action == "round.extended").order_by(AuditEvent.id)).all()
+    return [{"from": datetime.fromisoformat(e.before["closes_at"]), "to": datetime.fromisoformat(e.after["closes_at"]),
+             "reason": e.after.get("reason", ""), "at": e.occurred_at} for e in rows]
+
+
+def _tell_applicants(round_: Round, subject: str, body: str, *, kind: str) -> int:
+    """Email every active user of every organisation with an application in the round; returns how many."""
+    from portal.auth.models import User
+    from portal.mail.services import queue_email
+    from portal.onboarding.models import Application
+
+    addresses = db.session.scalars(
+        select(User.email).where(
+            User.active.is_(True),
+            User.organisation_id.in_(select(Application.organisation_id).where(Application.round_id == round_.id)))
+        .distinct().order_by(User.email)).all()
+    for address in addresses:
+        queue_email(address, subject, body, kind=kind)
+    return len(addresses)
 
 
 def begin_evaluation(round_: Round, actor) -> Round:
