@@ -200,6 +200,9 @@ def rates(application_id):
 @roles_required(Role.provider)
 def check(application_id):
     application = _own_application(application_id)
+    if application.status is ApplicationStatus.submitted and request.method == "POST":
+        # a second click of Submit, after the first was stored: show the receipt, change nothing
+        return redirect(url_for(".receipt", application_id=application.id))
     if application.status is not ApplicationStatus.draft:
         return redirect(url_for(".task_list", application_id=application.id))
     form = SubmitForm()
@@ -225,9 +228,16 @@ def receipt(application_id):
     return render_template("onboarding/receipt.html", title="Application submitted", application=application)
 
 
-@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @roles_required(Role.provider)
 def withdraw(application_id):
+    """GET asks "Are you sure?"; POST withdraws."""
+    if request.method == "GET":
+        application = _own_application(application_id)
+        if application.status not in (ApplicationStatus.draft, ApplicationStatus.submitted):
+            return redirect(url_for(".task_list", application_id=application.id))
+        return render_template("onboarding/withdraw.html", title="Are you sure you want to withdraw your application?",
+                               application=application, confirm=ConfirmForm())
     return _simple_action(application_id, services.withdraw_application, "Your application has been withdrawn.")
 
 

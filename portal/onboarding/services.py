@@ -1,7 +1,7 @@
 """Changing organisations and applications: check, change, audit, flush. Never commit."""
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.audit.services import record_event
 from portal.auth.models import Role, User
@@ -234,7 +234,7 @@ def submit_application(application: Application, actor, *, declaration_confirmed
     moment = now()
     round_ = application.round
     if application.status is ApplicationStatus.submitted:
-        raise DomainError(f"This application was already submitted, with reference {application.reference}.")
+        return application  # a second click of Submit: the receipt, not a second submission
     if application.status is not ApplicationStatus.draft:
         raise DomainError(f"This application is {application.status.label.lower()}, so it cannot be submitted.")
     if not round_.is_open(moment):
@@ -262,16 +262,12 @@ def submit_application(application: Application, actor, *, declaration_confirmed
                                   f"{answer.question.word_limit} words or fewer.")
     if not declaration_confirmed:
         raise DomainError("Confirm the declaration to submit your application.")
-    if application.reference is None:
-        # set before the status: loading round_.system may autoflush, and a submitted row needs its reference
-        application.reference = f"{round_.system.reference}/R{round_.number}/{application.id:05d}"
+    reference = application.reference or f"{round_.system.reference}/R{round_.number}/{application.id:05d}"
+    if not _mark_submitted(application, reference, moment):
+        return application  # submitted meanwhile by another request (a double click): nothing more to do
     for response in application.standard_responses:
         if response.standard.kind is StandardKind.cqc_rating:
             response.cqc_rating_at_submission = application.organisation.cqc_rating
-    application.declaration_confirmed = True
-    application.status = ApplicationStatus.submitted
-    application.submitted_at = moment
-    application.withdrawn_at = None
     db.session.flush()
     record_event(actor, "application.submitted", application, authority_id=round_.system.authority_id,
                  after={"reference": application.reference, "submitted_at": moment,
@@ -279,11 +275,34 @@ def submit_application(application: Application, actor, *, declaration_confirmed
     return application
 
 
+def _mark_submitted(application: Application, reference: str, moment) -> bool:
+    """Move the row from draft to submitted in one conditional UPDATE; False when it was no longer a draft.
+
+    Two requests from a double click may both have read the draft: only the first UPDATE matches, so the
+    second records no event and sends nothing. The session's copy of the application is brought up to date.
+    """
+    db.session.flush()
+    result = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == ApplicationStatus.draft)
+        .values(status=ApplicationStatus.submitted, reference=reference, submitted_at=moment,
+                withdrawn_at=None, declaration_confirmed=True)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(application)
+    return result.rowcount == 1
+
+
 def reopen_application(application: Application, actor) -> Application:
     """Take a submitted (or withdrawn) application back to draft while the round is open."""
     _require_provider_of(application, actor)
     if application.status not in (ApplicationStatus.submitted, ApplicationStatus.withdrawn):
         raise DomainError("Only a submitted or withdrawn application can be reopened.")
+    if application.status is ApplicationStatus.submitted and application.round.system.always_open:
+        raise DomainError(
+            "The council assesses applications to this system as they arrive, so a submitted application "
+            "cannot be reopened. Withdraw it if you need to change it, then reopen it."
+        )
     if not application.round.is_open():
         raise DomainError(_not_open_message(application.round))
     before = application.status

@@ -390,18 +390,6 @@ def test_submit_needs_the_declaration_confirmed(db, system, make_round, make_pro
     assert application.declaration_confirmed is False and application.reference is None
 
 
-def test_submitting_twice_is_refused_with_the_reference(db, system, make_round, make_provider):
-    provider = make_provider()
-    application = complete_application(make_round(), provider, lots=[system.lots[0]])
-    onboarding.submit_application(application, provider, declaration_confirmed=True)
-    submitted_at, before = application.submitted_at, events(db)
-    with pytest.raises(DomainError, match=f"^This application was already submitted, with reference "
-                                          f"{re.escape(application.reference)}.$"):
-        onboarding.submit_application(application, provider, declaration_confirmed=True)
-    assert application.submitted_at == submitted_at
-    assert events(db) == before
-
-
 def test_another_provider_cannot_submit(db, system, make_round, make_provider):
     owner, stranger = make_provider(), make_provider()
     application = complete_application(make_round(), owner, lots=[system.lots[0]])
@@ -499,7 +487,7 @@ APPLICATION_TABLE = {
     ("draft", "withdraw"): ApplicationStatus.withdrawn,
     ("draft", "reopen"): "Only a submitted or withdrawn application can be reopened.",
     ("draft", "save_answer"): ApplicationStatus.draft,
-    ("submitted", "submit"): "This application was already submitted, with reference",
+    ("submitted", "submit"): ApplicationStatus.submitted,  # idempotent: the receipt again, no second event
     ("submitted", "withdraw"): ApplicationStatus.withdrawn,
     ("submitted", "reopen"): ApplicationStatus.draft,
     ("submitted", "save_answer"): "This application is submitted, so it cannot be changed.",
