@@ -28,6 +28,19 @@ def register_cli(app: Flask) -> None:
         sent, failed = deliver_outbox()
         click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
 
+    @app.cli.command("verify-audit")
+    def verify_audit():
+        """Check the audit log's hash chain; report the first changed, inserted or deleted event."""
+        from portal.audit.chain import verify_chain
+
+        result = verify_chain()
+        if result.ok:
+            click.echo(f"The audit log is intact: {result.checked} event(s) checked.")
+            return
+        click.echo(f"The audit log has been tampered with. {result.problem}", err=True)
+        click.echo(f"{result.checked} event(s) before it are intact.", err=True)
+        raise SystemExit(1)
+
     @app.cli.command("create-commissioner")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

@@ -1,5 +1,5 @@
 """Imports every area's models so the metadata (and Alembic) sees them all."""
-from portal.audit.models import AuditEvent  # noqa: F401
+from portal.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from portal.auth.models import Role, User  # noqa: F401
 from portal.commissioning.models import (  # noqa: F401
     Authority,

@@ -1,7 +1,7 @@
 """The append-only audit log."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -13,6 +13,7 @@ class AuditEvent(db.Model):
     """Who did what to which object, when, with the values before and after."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
@@ -27,3 +28,24 @@ class AuditEvent(db.Model):
     after: Mapped[dict | None] = mapped_column(JSON)
 
     actor = relationship("User")
+    #: the chain_hash of the event before this one (GENESIS_HASH for the first event)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    #: sha256 of prev_hash and this event's fields as canonical JSON; see portal.audit.chain
+    chain_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHead(db.Model):
+    """The newest link of the audit chain: one row, locked by every writer of an event.
+
+    Writers take this row's lock before reading the previous hash, so two requests writing events at
+    once queue one behind the other and the chain never forks; deleting the newest event is also
+    detected, because the head still names it.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int | None]
+    last_hash: Mapped[str] = mapped_column(String(64))
+    #: how many events the chain holds, so a deleted event shows even when the chain is otherwise whole
+    event_count: Mapped[int] = mapped_column(default=0)

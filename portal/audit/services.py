@@ -1,10 +1,18 @@
 """Writing the audit log: every service that changes something calls record_event."""
-from datetime import date, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 import enum
+import json
 
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from portal.clock import from_london, london, now
 from portal.extensions import db
 
+from . import chain
 from .models import AuditEvent
 
 
@@ -24,11 +32,12 @@ def _plain(value):
 
 
 def record_event(actor, action: str, obj, *, authority_id=None, before=None, after=None) -> AuditEvent:
-    """Append an audit event for obj; flushes so the object has its id."""
+    """Append an audit event for obj as the newest link of the hash chain; flushes so the object has its id."""
     if getattr(obj, "id", None) is None:
         db.session.flush()
     actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
     event = AuditEvent(
+        occurred_at=now(),
         actor_id=actor_id,
         action=action,
         object_type=type(obj).__name__,
@@ -37,6 +46,96 @@ def record_event(actor, action: str, obj, *, authority_id=None, before=None, aft
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
     )
-    db.session.add(event)
-    db.session.flush()
-    return event
+    return chain.append(event)
+
+
+# ---- reading the log (the page and the CSV export ask the same question)
+
+
+@dataclass
+class LogFilters:
+    """The commissioner's choice of events; None means any."""
+
+    action: str | None = None
+    actor_id: int | None = None
+    #: 0 chooses the events of the portal itself (no person)
+    object_type: str | None = None
+    object_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_args(self) -> dict:
+        """The filters as query arguments (for links), dates as the three boxes of the date input."""
+        args = {}
+        for name in ("action", "actor_id", "object_type", "object_id"):
+            value = getattr(self, name)
+            if value is not None:
+                args["actor" if name == "actor_id" else name] = value
+        for name in ("date_from", "date_to"):
+            day = getattr(self, name)
+            if day is not None:
+                args[name] = [str(day.day), str(day.month), str(day.year)]
+        return args
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, name) is not None for name in self.__dataclass_fields__)
+
+
+def log_events(authority_id: int, filters: LogFilters) -> Select:
+    """The council's events matching filters, newest first, each with its actor loaded (one query)."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.authority_id == authority_id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.actor_id == 0:
+        stmt = stmt.where(AuditEvent.actor_id.is_(None))
+    elif filters.actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.object_type:
+        stmt = stmt.where(AuditEvent.object_type == filters.object_type)
+    if filters.object_id is not None:
+        stmt = stmt.where(AuditEvent.object_id == filters.object_id)
+    # dates are London calendar days: from the midnight starting date_from to the midnight ending date_to
+    if filters.date_from is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= from_london(datetime.combine(filters.date_from, time())))
+    if filters.date_to is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < from_london(datetime.combine(filters.date_to + timedelta(days=1), time())))
+    return stmt
+
+
+EXPORT_HEADER = ("Event number", "Time (UTC)", "Time (UK)", "Who", "Who (email)", "Action", "Kind of record",
+                 "Record number", "Before (JSON)", "After (JSON)", "Previous hash", "Hash")
+
+
+def export_rows(authority_id: int, filters: LogFilters, batch_size: int = 1000) -> Iterator[tuple]:
+    """The log as CSV rows (header first), fetched in batches so any length streams."""
+    from portal.auth.models import User
+
+    yield EXPORT_HEADER
+    stmt = (
+        select(AuditEvent, User.name, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(log_events(authority_id, filters).whereclause)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .execution_options(yield_per=batch_size)
+    )
+    for event, name, email in db.session.execute(stmt):
+        yield (
+            event.id,
+            event.occurred_at.isoformat(),
+            london(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S"),
+            name or "The portal",
+            email or "",
+            event.action,
+            event.object_type,
+            "" if event.object_id is None else event.object_id,
+            "" if event.before is None else json.dumps(event.before, ensure_ascii=False, sort_keys=True),
+            "" if event.after is None else json.dumps(event.after, ensure_ascii=False, sort_keys=True),
+            event.prev_hash or "",
+            event.chain_hash or "",
+        )

@@ -12,11 +12,17 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import and_, not_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.clock import now
+from portal.clock import london, now
 from portal.core import UTCDateTime, enum_column
 from portal.extensions import db
+
+
+def today() -> date:
+    """Today's date on the London calendar."""
+    return london(now()).date()
 
 
 class Authority(db.Model):
@@ -439,28 +445,109 @@ class MembershipStatus(enum.Enum):
         return self.value.capitalize()
 
 
+class ChangeCategory(enum.Enum):
+    """Why a membership changed, in words the public may read (the written reason stays with the council)."""
+
+    admitted = "admitted"
+    direct_award = "direct_award"
+    quality_concerns = "quality_concerns"
+    safeguarding = "safeguarding"
+    cqc_enforcement = "cqc_enforcement"
+    provider_request = "provider_request"
+    concerns_resolved = "concerns_resolved"
+    ceased_trading = "ceased_trading"
+    excluded = "excluded"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return CHANGE_CATEGORY_LABELS[self]
+
+
+CHANGE_CATEGORY_LABELS = {
+    ChangeCategory.admitted: "Admitted after a round",
+    ChangeCategory.direct_award: "Moved from an earlier framework (direct award)",
+    ChangeCategory.quality_concerns: "Concerns about the quality of care",
+    ChangeCategory.safeguarding: "Safeguarding enquiry",
+    ChangeCategory.cqc_enforcement: "CQC enforcement action",
+    ChangeCategory.provider_request: "At the provider's request",
+    ChangeCategory.concerns_resolved: "Concerns resolved",
+    ChangeCategory.ceased_trading: "Ceased trading",
+    ChangeCategory.excluded: "Excluded (exclusion grounds apply)",
+    ChangeCategory.other: "Other",
+}
+
+#: the categories a commissioner picks from for each move
+SUSPENSION_CATEGORIES = (ChangeCategory.quality_concerns, ChangeCategory.safeguarding,
+                         ChangeCategory.cqc_enforcement, ChangeCategory.provider_request, ChangeCategory.other)
+REINSTATEMENT_CATEGORIES = (ChangeCategory.concerns_resolved, ChangeCategory.provider_request, ChangeCategory.other)
+REMOVAL_CATEGORIES = (ChangeCategory.ceased_trading, ChangeCategory.excluded, ChangeCategory.other)
+
+
 class Membership(db.Model):
-    """A provider's place on the call-off list for one lot of a system."""
+    """A provider's place on the call-off list for one lot of a system.
+
+    A suspension may carry an end date (suspended_until, the last day of the suspension): from the day
+    after it the member counts as active again without anyone acting, so the public list is right on that
+    morning. A suspension without an end date lasts until a commissioner reinstates the member.
+    Use the effective_status of a day, never the stored status alone, to answer "is it on the list?".
+    """
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("lot_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("lot_id", "organisation_id"),
+        CheckConstraint("suspended_until IS NULL OR status = 'suspended'", name="only_suspension_has_end"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    #: the application (and so the decision) that admitted the provider
+    #: the application (and so the decision) that admitted the provider; empty for a direct award
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     admitted_on: Mapped[date]
     status: Mapped[MembershipStatus] = mapped_column(
         enum_column(MembershipStatus), default=MembershipStatus.active, index=True
     )
+    #: the last day of a suspension with an end date (London calendar date); empty otherwise
+    suspended_until: Mapped[date | None]
 
     system = relationship("PurchasingSystem")
     lot = relationship("Lot")
     organisation = relationship("Organisation")
+    application = relationship("Application")
     zones = relationship("MembershipZone", back_populates="membership", order_by="MembershipZone.zone_id")
     history = relationship("MembershipChange", back_populates="membership", order_by="MembershipChange.id")
+
+    @property
+    def is_direct_award(self) -> bool:
+        """Put on the list without an application (moved from an earlier framework)."""
+        return self.application_id is None
+
+    def effective_status(self, day: date | None = None) -> MembershipStatus:
+        """The status on day (today in London by default): a suspension past its end date counts as active."""
+        if self.status is MembershipStatus.suspended and self.suspended_until is not None:
+            if (day or today()) > self.suspended_until:
+                return MembershipStatus.active
+        return self.status
+
+    @classmethod
+    def status_is(cls, status: MembershipStatus, day: date):
+        """SQL condition: the membership's effective status on day is status (see effective_status)."""
+        lapsed = and_(cls.status == MembershipStatus.suspended, cls.suspended_until.is_not(None),
+                      cls.suspended_until < day)
+        if status is MembershipStatus.active:
+            return or_(cls.status == MembershipStatus.active, lapsed)
+        if status is MembershipStatus.suspended:
+            return and_(cls.status == MembershipStatus.suspended, not_(lapsed))
+        return cls.status == status
+
+    def can_manage(self, user) -> bool:
+        return self.system.can_manage(user)
+
+    @property
+    def name(self) -> str:
+        return f"{self.organisation.legal_name}, {self.lot.name}"
 
 
 class MembershipZone(db.Model):
@@ -484,8 +571,14 @@ class MembershipChange(db.Model):
     __tablename__ = "membership_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    #: the status before the change; empty when the change put the provider on the list
+    from_status: Mapped[MembershipStatus | None] = mapped_column(enum_column(MembershipStatus))
     status: Mapped[MembershipStatus] = mapped_column(enum_column(MembershipStatus))
+    #: the public reason category; empty on changes recorded before categories existed
+    category: Mapped[ChangeCategory | None] = mapped_column(enum_column(ChangeCategory))
     reason: Mapped[str] = mapped_column(Text)
+    #: for a suspension with an end date: its last day
+    suspended_until: Mapped[date | None]
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

@@ -14,6 +14,7 @@ from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
 from .models import (
+    ChangeCategory,
     Decision,
     Lot,
     LotZoneRate,
@@ -484,13 +485,17 @@ def publish_round(round_: Round, actor) -> list[Membership]:
             membership = db.session.scalar(
                 select(Membership).filter_by(lot_id=decision.lot_id, organisation_id=application.organisation_id)
             )
+            from_status = None
             if membership is None:
                 membership = Membership(system_id=round_.system_id, lot_id=decision.lot_id,
                                         organisation_id=application.organisation_id)
                 db.session.add(membership)
+            else:
+                from_status = membership.status
             membership.application_id = application.id
             membership.admitted_on = today
             membership.status = MembershipStatus.active
+            membership.suspended_until = None
             for zone_choice in choice.zones:
                 rate = zone_choice.offered_rate or decision.lot.rate_for(zone_choice.zone).ceiling_rate
                 existing = next((z for z in membership.zones if z.zone_id == zone_choice.zone_id), None)
@@ -498,7 +503,8 @@ def publish_round(round_: Round, actor) -> list[Membership]:
                     existing.hourly_rate = rate
                 else:
                     membership.zones.append(MembershipZone(zone_id=zone_choice.zone_id, hourly_rate=rate))
-            db.session.add(MembershipChange(membership=membership, status=MembershipStatus.active,
+            db.session.add(MembershipChange(membership=membership, from_status=from_status,
+                                            status=MembershipStatus.active, category=ChangeCategory.admitted,
                                             reason=f"Admitted in {round_.name}", changed_by_id=actor.id))
             memberships.append(membership)
     round_.published_at = now()

@@ -110,3 +110,98 @@ def test_anonymous_is_sent_to_sign_in(client, events):
     response = client.get("/audit/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
+
+
+# ---- filters by who, record and dates; the CSV export
+
+
+def test_filter_by_actor_record_and_dates(client, login, council, events):
+    login(council.commissioner)
+    by_portal = table_rows(main_html(client.get("/audit/", query_string={"actor": "0"})))
+    assert len(by_portal) == 1 and "The portal round.opened" in by_portal[0]
+    by_priya = table_rows(main_html(client.get("/audit/", query_string={"actor": str(council.commissioner.id)})))
+    assert [r.split(" Priya Shah ")[1].split(" ")[0] for r in by_priya] == ["rate.set", "round.scheduled"]
+    # events happened on 2, 4 and 5 June (London days)
+    june_3_to_4 = table_rows(main_html(client.get("/audit/", query_string={
+        "date_from": ["3", "6", "2026"], "date_to": ["4", "6", "2026"]})))
+    assert len(june_3_to_4) == 1 and "rate.set" in june_3_to_4[0]
+    from_5th = table_rows(main_html(client.get("/audit/", query_string={"date_from": ["5", "6", "2026"]})))
+    assert len(from_5th) == 1 and "round.opened" in from_5th[0]
+    by_record = table_rows(main_html(client.get("/audit/", query_string={
+        "object_type": "User", "object_id": str(council.commissioner.id)})))
+    assert len(by_record) == 3
+    assert table_rows(main_html(client.get("/audit/", query_string={"object_type": "User", "object_id": "999999"}))) == []
+
+
+def test_a_bad_date_shows_an_error_and_keeps_the_other_filters(client, login, council, events):
+    login(council.commissioner)
+    response = client.get("/audit/", query_string={"action": "rate.set", "date_from": ["31", "2", "2026"]})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<title>Error: Audit log" in html
+    assert "There is a problem" in html
+    rows = table_rows(main_html(response))
+    assert len(rows) == 1 and "rate.set" in rows[0]
+    backwards = client.get("/audit/", query_string={"date_from": ["5", "6", "2026"], "date_to": ["1", "6", "2026"]})
+    assert "The &#39;to&#39; date must be the same as or after the &#39;from&#39; date" in backwards.get_data(as_text=True) \
+        or "The 'to' date must be the same as or after the 'from' date" in unescape(backwards.get_data(as_text=True))
+
+
+def test_export_streams_the_filtered_log_with_hashes(client, login, council, events):
+    import csv
+    import io
+
+    from portal.audit.models import AuditEvent
+    from portal.extensions import db
+
+    login(council.commissioner)
+    response = client.get("/audit/export.csv")
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=audit-log-")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["Event number", "Time (UTC)", "Time (UK)", "Who"]
+    body = rows[1:]
+    assert [r[5] for r in body] == ["round.opened", "rate.set", "round.scheduled"]  # newest first, own council only
+    rate = body[1]
+    stored = db.session.get(AuditEvent, int(rate[0]))
+    assert rate[1] == stored.occurred_at.isoformat()
+    assert rate[2] == "04/06/2026 12:00:00"
+    assert rate[3:8] == ["Priya Shah", council.commissioner.email, "rate.set", "User", str(council.commissioner.id)]
+    assert rate[8] == '{"ceiling": "16.22"}' and rate[9] == '{"ceiling": "<b>19.65</b>"}'
+    assert rate[10] == stored.prev_hash and rate[11] == stored.chain_hash and len(rate[11]) == 64
+    assert body[0][3] == "The portal" and body[0][8] == ""
+    filtered = list(csv.reader(io.StringIO(
+        client.get("/audit/export.csv", query_string={"action": "rate.set"}).get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(filtered) == 2 and filtered[1][5] == "rate.set"
+
+
+@pytest.mark.parametrize("who", ["evaluator1", "other_evaluator"])
+def test_export_is_for_commissioners_only(client, login, council, events, who):
+    login(getattr(council, who))
+    assert client.get("/audit/export.csv").status_code == 403
+    client.post("/sign-out")
+    assert client.get("/audit/export.csv").status_code == 302
+
+
+def test_log_page_runs_a_fixed_number_of_queries(app, client, login, council, events, db, frozen_clock):
+    from sqlalchemy import event as sa_event
+
+    def count_queries():
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/audit/").status_code == 200
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    login(council.commissioner)
+    db.session.commit()  # both counts start from an expired session, as a fresh request does
+    few = count_queries()
+    for n in range(30):
+        record_event(council.evaluator1 if n % 2 else council.commissioner, "rate.set", council.commissioner,
+                     authority_id=council.authority.id, after={"n": n})
+    db.session.commit()
+    assert count_queries() == few
