@@ -48,6 +48,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "care-dps-portal@localhost")
+    #: the portal's address, for links in emails sent outside a request (e.g. by `flask send-notifications`)
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
     #: the /outbox page that shows every email sent; development only
     OUTBOX_VIEWABLE = False
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -29,6 +29,8 @@ from portal.onboarding.models import (  # noqa: F401
     Application,
     ApplicationLot,
     ApplicationZone,
+    Invitation,
     Organisation,
+    OrganisationLocation,
     StandardResponse,
 )

@@ -1,5 +1,4 @@
 """Forms for signing in and registering a provider."""
-import re
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovPasswordInput,
@@ -11,11 +10,18 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from portal.forms import BaseForm, GovDateField, SubmitButton, no_control_characters
+from portal.onboarding.identifiers import (  # noqa: F401 - one place for the formats
+    COMPANIES_HOUSE,
+    COMPANIES_HOUSE_MESSAGE,
+    CQC_ID,
+    CQC_PROVIDER_MESSAGE,
+    POSTCODE,
+    POSTCODE_MESSAGE,
+    normalise_companies_house,
+    normalise_postcode,
+)
 from portal.onboarding.models import CQCRating
 
-COMPANIES_HOUSE = re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC|R0|LP|SL|NL|GE|FC|SE|IP|SP|RS|SR|NP|NO|IC|SI|RC|NR|CE|CS|NA|NZ|ZC|SA|SZ|GS|PC)\d{6})$")
-POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
-CQC_ID = re.compile(r"^1-\d{9,11}$")
 
 
 class SignInForm(BaseForm):
@@ -24,12 +30,6 @@ class SignInForm(BaseForm):
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password")])
     submit = SubmitButton("Sign in")
-
-
-def normalise_postcode(value: str | None) -> str:
-    raw = re.sub(r"\s+", "", (value or "").upper())
-    match = POSTCODE.match(raw)
-    return f"{match.group(1)} {match.group(2)}" if match else (value or "")
 
 
 class RegisterProviderForm(BaseForm):
@@ -42,14 +42,13 @@ class RegisterProviderForm(BaseForm):
     companies_house_number = StringField(
         "Companies House number (optional)", widget=GovTextInput(),
         description="8 characters, like 01234567 or SC123456. Leave empty if you are not a company.",
-        filters=[lambda v: re.sub(r"\s+", "", v.upper()) if v else v],
-        validators=[Optional(), Regexp(COMPANIES_HOUSE, message=(
-            "Enter a Companies House number in the correct format, like 01234567 or SC123456"))])
+        filters=[normalise_companies_house],
+        validators=[Optional(), Regexp(COMPANIES_HOUSE, message=COMPANIES_HOUSE_MESSAGE)])
     cqc_provider_id = StringField(
         "CQC provider ID (optional)", widget=GovTextInput(),
         description="Find it on your CQC registration certificate. It looks like 1-101234567.",
         filters=[lambda v: v.strip() if v else v],
-        validators=[Optional(), Regexp(CQC_ID, message="Enter a CQC provider ID in the correct format, like 1-101234567")])
+        validators=[Optional(), Regexp(CQC_ID, message=CQC_PROVIDER_MESSAGE)])
     cqc_rating = SelectField(
         "Current CQC overall rating", widget=GovSelect(),
         choices=[("", "Not registered with CQC")] + [(r.value, r.label) for r in CQCRating],
@@ -61,7 +60,7 @@ class RegisterProviderForm(BaseForm):
                                         Length(max=500), no_control_characters])
     postcode = StringField("Postcode", widget=GovTextInput(), filters=[normalise_postcode],
                            validators=[DataRequired("Enter the postcode"),
-                                       Regexp(POSTCODE, message="Enter a real postcode, like PE29 3TN")])
+                                       Regexp(POSTCODE, message=POSTCODE_MESSAGE)])
     name = StringField("Your full name", widget=GovTextInput(),
                        validators=[DataRequired("Enter your full name"), Length(max=200), no_control_characters])
     email = EmailField("Your email address", widget=GovTextInput(),

@@ -5,7 +5,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -54,6 +54,10 @@ class User(UserMixin, db.Model):
     #: the provider organisation a provider user belongs to
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    #: the provider user who registered the organisation: the only one who invites and removes colleagues
+    is_owner: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: when the owner removed this colleague from the organisation; a removed user cannot sign in
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     authority = relationship("Authority")
@@ -61,7 +65,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and self.removed_at is None
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)

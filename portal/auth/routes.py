@@ -20,7 +20,9 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    """The signed-in user, unless their account was deactivated or removed since they signed in."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
 
 
 def home_for(user) -> str:
@@ -50,7 +52,7 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.strip().lower()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        if user is not None and user.is_active and user.check_password(form.password.data):
             login_user(user)
             record_event(user, "user.signed_in", user)
             db.session.commit()

@@ -3,13 +3,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, HiddenField, SelectMultipleField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from portal.forms import BaseForm, MoneyField, SubmitButton, no_control_characters
+from portal.forms import BaseForm, GovDateField, MoneyField, SubmitButton, no_control_characters
+
+from .identifiers import CQC_ID, CQC_LOCATION_MESSAGE
+from .models import CQCRating
 
 
 MAX_ANSWER_CHARACTERS = 30000
@@ -103,3 +107,85 @@ class ConfirmForm(BaseForm):
     """A form with only a button, for actions like withdraw and reopen."""
 
     submit = SubmitButton("Continue")
+
+
+# ---- the organisation's profile, locations and colleagues
+
+
+def _organisation_forms():
+    """Registration's own fields, so a number valid at registration is valid in the profile (one place)."""
+    from portal.auth.forms import RegisterProviderForm
+
+    return RegisterProviderForm
+
+
+def uk_phone(form, field):
+    from .identifiers import PHONE_MESSAGE, is_phone
+
+    if field.data and not is_phone(field.data):
+        raise ValidationError(PHONE_MESSAGE)
+
+
+def rating_date_not_future(form, field):
+    from portal.clock import now
+
+    if field.data and field.data > now().date():
+        raise ValidationError("The date of the rating must be today or in the past")
+
+
+_Register = _organisation_forms()
+
+
+class OrganisationForm(BaseForm):
+    legal_name = _Register.legal_name
+    trading_name = _Register.trading_name
+    companies_house_number = _Register.companies_house_number
+    cqc_provider_id = _Register.cqc_provider_id
+    cqc_rating = _Register.cqc_rating
+    cqc_rating_date = _Register.cqc_rating_date
+    address = _Register.address
+    postcode = _Register.postcode
+    contact_name = StringField("Main contact's name", widget=GovTextInput(),
+                               description="The person the council writes to about your applications",
+                               validators=[DataRequired("Enter the main contact's name"), Length(max=200),
+                                           no_control_characters])
+    contact_email = EmailField("Main contact's email address", widget=GovTextInput(),
+                               validators=[DataRequired("Enter the main contact's email address"),
+                                           Email("Enter an email address in the correct format, like name@example.com")])
+    contact_phone = StringField("Main contact's telephone number (optional)", widget=GovTextInput(),
+                                validators=[Optional(), Length(max=40), uk_phone])
+    save = SubmitButton("Save changes")
+
+    validate_cqc_rating_date = _Register.validate_cqc_rating_date
+    validate_cqc_rating = _Register.validate_cqc_rating
+
+
+class LocationForm(BaseForm):
+    cqc_location_id = StringField(
+        "CQC location ID", widget=GovTextInput(),
+        description="Find it on the location's page on the CQC website. It looks like 1-123456789.",
+        filters=[lambda v: v.strip() if v else v],
+        validators=[DataRequired("Enter the CQC location ID"), Regexp(CQC_ID, message=CQC_LOCATION_MESSAGE)])
+    name = StringField("Location name", widget=GovTextInput(), description="As CQC shows it",
+                       validators=[DataRequired("Enter the location's name"), Length(max=200), no_control_characters])
+    rating = SelectField("Current overall rating", widget=GovSelect(),
+                         choices=[("", "Not yet rated")] + [(r.value, r.label) for r in CQCRating if r is not CQCRating.not_rated],
+                         validators=[Optional()])
+    rating_date = GovDateField("Date of that rating (optional)", description="For example, 27 3 2024",
+                               validators=[Optional(), rating_date_not_future])
+    save = SubmitButton("Save location")
+
+
+class InviteForm(BaseForm):
+    email = EmailField("Your colleague's email address", widget=GovTextInput(),
+                       description="We will email them a link to join your organisation. The link works for 7 days.",
+                       validators=[DataRequired("Enter your colleague's email address"),
+                                   Email("Enter an email address in the correct format, like name@example.com")])
+    send = SubmitButton("Send invitation")
+
+
+class AcceptInvitationForm(BaseForm):
+    name = _Register.name
+    password = _Register.password
+    confirm_password = _Register.confirm_password
+    submit = SubmitButton("Join your organisation")

@@ -42,17 +42,98 @@ class Organisation(db.Model):
     cqc_rating_date: Mapped[date | None]
     address: Mapped[str] = mapped_column(Text, default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
+    #: the main contact: who the council writes to about the organisation's applications
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    users = relationship("User", back_populates="organisation")
+    users = relationship("User", back_populates="organisation", order_by="User.id")
+    locations = relationship("OrganisationLocation", back_populates="organisation",
+                             order_by="OrganisationLocation.name", cascade="all, delete-orphan")
+
+    # ---- questions about its people
+
+    def active_users(self) -> list:
+        return [user for user in self.users if user.is_active]
+
+    @property
+    def owner(self):
+        return next((user for user in self.users if user.is_owner and user.is_active), None)
+
+    def can_edit_profile(self, user) -> bool:
+        """The owner and every colleague may keep the profile up to date."""
+        return bool(user.is_authenticated and user.is_provider and user.is_active
+                    and user.organisation_id == self.id)
+
+    def can_manage_users(self, user) -> bool:
+        """Only the owner invites and removes colleagues."""
+        return self.can_edit_profile(user) and user.is_owner
+
+    def email_recipients(self) -> list[str]:
+        """Everyone at the organisation who should hear about its applications: active users and the main contact."""
+        addresses = [user.email for user in self.active_users()]
+        if self.contact_email and self.contact_email.lower() not in addresses:
+            addresses.append(self.contact_email.lower())
+        return addresses
 
     @property
     def display_name(self) -> str:
         if self.trading_name and self.trading_name != self.legal_name:
             return f"{self.legal_name} (trading as {self.trading_name})"
         return self.legal_name
+
+
+class OrganisationLocation(db.Model):
+    """A location (a registered service) of a provider, as CQC lists it, with its latest rating."""
+
+    __tablename__ = "organisation_locations"
+    __table_args__ = (UniqueConstraint("organisation_id", "cqc_location_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: CQC location ID, e.g. 1-123456789
+    cqc_location_id: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    rating: Mapped[CQCRating | None] = mapped_column(enum_column(CQCRating))
+    rating_date: Mapped[date | None]
+
+    organisation = relationship("Organisation", back_populates="locations")
+
+
+class Invitation(db.Model):
+    """The owner's invitation to a colleague to join the organisation; only a hash of its token is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    #: SHA-256 of the token in the emailed link; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the account the invitee created
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation = relationship("Organisation")
+    invited_by = relationship("User", foreign_keys=[invited_by_id])
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if now() >= self.expires_at:
+            return "expired"
+        return "pending"
+
+    def belongs_to(self, user) -> bool:
+        return bool(user.is_authenticated and user.is_provider and user.organisation_id == self.organisation_id)
 
 
 class ApplicationStatus(enum.Enum):

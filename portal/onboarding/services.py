@@ -42,11 +42,11 @@ def register_provider(*, legal_name: str, companies_house_number: str | None, cq
         legal_name=legal_name.strip(), trading_name=trading_name.strip(),
         companies_house_number=companies_house_number or None, cqc_provider_id=cqc_provider_id or None,
         cqc_rating=cqc_rating, cqc_rating_date=cqc_rating_date, address=address.strip(),
-        postcode=postcode.strip().upper(), contact_email=email,
+        postcode=postcode.strip().upper(), contact_name=name.strip(), contact_email=email,
     )
     db.session.add(organisation)
     db.session.flush()
-    user = User(email=email, name=name.strip(), role=Role.provider, organisation=organisation)
+    user = User(email=email, name=name.strip(), role=Role.provider, organisation=organisation, is_owner=True)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
