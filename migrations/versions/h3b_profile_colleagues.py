@@ -1,7 +1,7 @@
 """Organisation profile (main contact, CQC locations) and colleagues (owner, invitations, removal)
 
 Revision ID: h3b_profile_colleagues
-Revises: 0002
+Revises: h5b_commissioning_in_depth
 Create Date: 2026-11-23 00:27:43.159226
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h3b_profile_colleagues'
-down_revision = '0002'
+down_revision = 'h5b_commissioning_in_depth'
 branch_labels = None
 depends_on = None
 
