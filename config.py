@@ -54,6 +54,10 @@ class Config:
     OUTBOX_VIEWABLE = False
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: an X-Query-Count header on every response (bench/ reads it); never in production
+    QUERY_COUNT_HEADER = False
+    #: the benchmark's baseline page /_bench/baseline; never in production
+    BENCH_BASELINE = False
 
     @property
     def SECRET_KEY(self):  # noqa: N802 - Flask reads this name
@@ -75,6 +79,16 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
 
 
+class BenchConfig(DevelopmentConfig):
+    """bench/run.py's settings: the development app plus the query counter and the baseline page."""
+
+    QUERY_COUNT_HEADER = True
+    BENCH_BASELINE = True
+    OUTBOX_VIEWABLE = False
+    #: the benchmark signs in a few known accounts many times
+    RATELIMIT_ENABLED = False
+
+
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -91,4 +105,5 @@ CONFIGS = {
     "development": DevelopmentConfig,
     "test": TestConfig,
     "production": ProductionConfig,
+    "bench": BenchConfig,
 }

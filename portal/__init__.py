@@ -58,6 +58,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .cli import register_cli
     register_cli(app)
 
+    from . import querycount
+    querycount.init_app(app)
+
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename):
         """GOV.UK Frontend's fonts and images, from the npm package."""

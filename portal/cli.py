@@ -20,6 +20,28 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  {role.strip():<28} {email}")
         click.echo(f"  password for every account:  {password}")
 
+    @app.cli.command("generate-data")
+    @click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
+                  help="large: 10,000 providers, 40,000 applications over 30 rounds; small: one tenth")
+    @click.option("--seed", type=int, default=1, show_default=True, help="the same seed gives the same data")
+    @click.option("--known", "known_path", type=click.Path(dir_okay=False),
+                  help="write the generated accounts and the ids of the pages to measure to this JSON file")
+    def generate_data(size, seed, known_path):
+        """Fill an empty database with a national-sized purchasing system, for the benchmark (bench/)."""
+        import json
+        import time
+
+        from portal.generator import generate
+
+        started = time.monotonic()
+        known = generate(size, seed)
+        click.echo(f"Generated the {size} data set (seed {seed}) in {time.monotonic() - started:.0f} s.")
+        if known_path:
+            with open(known_path, "w") as out:
+                json.dump(known, out, indent=2)
+        for key, value in known.items():
+            click.echo(f"  {key:<28} {value}")
+
     @app.cli.command("send-email")
     def send_email():
         """Send the outbox's waiting emails through SMTP (when MAIL_BACKEND=smtp); run it from cron."""

@@ -1,17 +1,18 @@
 """The commissioner's pages: thin wiring from requests to commissioning services."""
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
 from portal.clock import format_datetime, from_london
 from portal.core import DomainError
+from portal.evaluation.models import Assignment
 from portal.extensions import db
-from portal.onboarding.models import Application, ApplicationStatus
+from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus
 
 from . import bp, services
 from .forms import (
@@ -208,19 +209,27 @@ def round(round_id):
     counts = dict(db.session.execute(
         select(Application.status, func.count()).where(Application.round_id == round_.id).group_by(Application.status)
     ).all())
-    applications = []
+    page, progress = None, {}
     if not round_.bids_sealed:
-        applications = db.session.scalars(
-            select(Application).where(Application.round_id == round_.id,
-                                      Application.status.in_([ApplicationStatus.submitted,
-                                                              ApplicationStatus.in_evaluation,
-                                                              ApplicationStatus.decided]))
-            .options(selectinload(Application.organisation), selectinload(Application.assignments),
-                     selectinload(Application.decisions), selectinload(Application.lots))
-            .order_by(Application.reference)
-        ).all()
+        # a page of applications at a time, with their lots, decisions and evaluators' progress counted in SQL
+        page = db.paginate(
+            select(Application).join(Application.organisation)
+            .where(Application.round_id == round_.id,
+                   Application.status.in_([ApplicationStatus.submitted, ApplicationStatus.in_evaluation,
+                                           ApplicationStatus.decided]))
+            .options(contains_eager(Application.organisation), selectinload(Application.decisions),
+                     selectinload(Application.lots).joinedload(ApplicationLot.lot))
+            .order_by(Application.reference),
+            page=request.args.get("page", 1, type=int), per_page=current_app.config.get("PAGE_SIZE", 50),
+            error_out=True)
+        if page.items:
+            progress = {application_id: (assigned, submitted) for application_id, assigned, submitted in db.session.execute(
+                select(Assignment.application_id, func.count(), func.count(Assignment.submitted_at))
+                .where(Assignment.application_id.in_([a.id for a in page.items]))
+                .group_by(Assignment.application_id))}
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
-                           counts=counts, extensions=services.round_extensions(round_), applications=applications, RoundStatus=RoundStatus,
+                           counts=counts, extensions=services.round_extensions(round_), page=page,
+                           applications=page.items if page else [], progress=progress, RoundStatus=RoundStatus,
                            ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(), reason_form=ReasonForm())
 
 

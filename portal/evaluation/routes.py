@@ -1,8 +1,8 @@
 """The evaluator's, panel member's and moderator's pages: thin wiring to evaluation services."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
@@ -10,11 +10,11 @@ from portal.clock import add_working_days
 from portal.commissioning.models import Round, RoundStatus
 from portal.core import DomainError
 from portal.extensions import db
-from portal.onboarding.models import Application
+from portal.onboarding.models import Application, Organisation
 
 from . import bp, services
 from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
-from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
+from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard, Score
 from .results import application_results, automatic_standard_result
 
 EVALUATION_WORKING_DAYS = 10
@@ -28,19 +28,34 @@ def evaluation_deadline(round_):
 @bp.route("/")
 @roles_required(Role.evaluator, Role.panel_member)
 def work_list():
-    assignments = db.session.scalars(
-        select(Assignment).where(Assignment.evaluator_id == current_user.id)
-        .options(selectinload(Assignment.application).selectinload(Application.organisation),
-                 selectinload(Assignment.application).selectinload(Application.round).selectinload(Round.system))
-        .order_by(Assignment.assigned_at.desc())
-    ).all()
+    """The evaluator's assignments, newest round first, a page at a time (a national DPS gives thousands)."""
+    stmt = (
+        select(Assignment)
+        .join(Assignment.application)
+        .join(Application.organisation)
+        .where(Assignment.evaluator_id == current_user.id)
+        .options(contains_eager(Assignment.application).options(
+            contains_eager(Application.organisation),
+            joinedload(Application.round).joinedload(Round.system)))
+        .order_by(Application.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
+    )
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True)
+    assignments = page.items
+    round_ids = {a.application.round_id for a in assignments}
+    organisation_ids = {a.application.organisation_id for a in assignments}
     declared = {(d.round_id, d.organisation_id): d for d in db.session.scalars(
-        select(ConflictDeclaration).where(ConflictDeclaration.evaluator_id == current_user.id))}
+        select(ConflictDeclaration).where(ConflictDeclaration.evaluator_id == current_user.id,
+                                          ConflictDeclaration.round_id.in_(round_ids),
+                                          ConflictDeclaration.organisation_id.in_(organisation_ids)))} if assignments else {}
+    started = set(db.session.scalars(
+        select(Score.assignment_id).where(Score.assignment_id.in_([a.id for a in assignments])).distinct()
+    )) if assignments else set()
     rounds = {}
     for assignment in assignments:
         rounds.setdefault(assignment.application.round, []).append(assignment)
     return render_template("evaluation/work_list.html", title="Your evaluations", rounds=rounds, declared=declared,
-                           deadline=evaluation_deadline)
+                           started=started, page=page, deadline=evaluation_deadline)
 
 
 @bp.route("/rounds/<int:round_id>/conflicts", methods=["GET", "POST"])
@@ -86,10 +101,29 @@ def conflicts(round_id):
 
 
 def _own_assignment(assignment_id) -> Assignment:
-    assignment = load_or_404(Assignment, assignment_id)
-    if not assignment.belongs_to(current_user):
+    """The signed-in evaluator's assignment, with everything the scoring page shows loaded at once."""
+    assignment = db.session.scalar(
+        select(Assignment).where(Assignment.id == assignment_id)
+        .options(joinedload(Assignment.application).options(*Application.page_options()),
+                 selectinload(Assignment.scores), selectinload(Assignment.standard_assessments))
+    )
+    if assignment is None or not assignment.belongs_to(current_user):
         abort(404)
     return assignment
+
+
+def _application_for_moderation(application_id) -> Application:
+    """The application with its content and every evaluator's scores and assessments loaded at once."""
+    application = db.session.scalar(
+        select(Application).where(Application.id == application_id)
+        .options(*Application.page_options(),
+                 selectinload(Application.assignments).options(
+                     joinedload(Assignment.evaluator), selectinload(Assignment.scores),
+                     selectinload(Assignment.standard_assessments)))
+    )
+    if application is None:
+        abort(404)
+    return application
 
 
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
@@ -118,7 +152,12 @@ def score(assignment_id):
             return redirect(url_for(".score", assignment_id=assignment.id))
     others = []
     if assignment.is_submitted and not assignment.as_panel:
-        others = [a for a in application.assignments if a.id != assignment.id and a.is_submitted]
+        others = db.session.scalars(
+            select(Assignment).where(Assignment.application_id == application.id, Assignment.id != assignment.id,
+                                     Assignment.submitted_at.is_not(None))
+            .options(joinedload(Assignment.evaluator), selectinload(Assignment.scores))
+            .order_by(Assignment.id)
+        ).all()
     template = "evaluation/score_panel.html" if assignment.as_panel else "evaluation/score.html"
     return render_template(template, title=f"Score {application.organisation.legal_name}", assignment=assignment,
                            application=application, form=form, others=others,
@@ -161,7 +200,7 @@ def _save_scores(assignment, form) -> bool:
 @bp.route("/applications/<int:application_id>/moderation", methods=["GET", "POST"])
 @roles_required(Role.commissioner)
 def moderate(application_id):
-    application = load_or_404(Application, application_id)
+    application = _application_for_moderation(application_id)
     if not application.round.can_manage(current_user) or not application.can_view(current_user):
         abort(404)
     moderated_scores = {m.question_id: m for m in db.session.scalars(
@@ -202,7 +241,7 @@ def moderate(application_id):
             flash("Agreed scores saved.", "success")
             return redirect(url_for(".moderate", application_id=application.id))
         db.session.rollback()
-    results = application_results(application)
+    results = application_results(application, list(moderated_scores.values()), list(moderated_standards.values()))
     ready = application.assignments and all(a.is_submitted for a in application.assignments)
     return render_template("evaluation/moderate.html", title=f"Moderate {application.organisation.legal_name}",
                            application=application, form=form, results=results, ready=ready,

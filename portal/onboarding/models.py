@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from portal.clock import now
 from portal.core import UTCDateTime, enum_column
@@ -187,6 +187,23 @@ class Application(db.Model):
                                       cascade="all, delete-orphan")
     assignments = relationship("Assignment", back_populates="application")
     decisions = relationship("Decision", back_populates="application")
+
+    @staticmethod
+    def page_options() -> tuple:
+        """Loader options for a page that shows a whole application: its round, system, organisation, lots
+        with their questions and standards, answers and standard responses, in a fixed number of queries."""
+        from portal.commissioning.models import Lot, PurchasingSystem, Round
+
+        return (
+            joinedload(Application.round).joinedload(Round.system).joinedload(PurchasingSystem.authority),
+            joinedload(Application.organisation),
+            selectinload(Application.lots).options(
+                joinedload(ApplicationLot.lot).options(selectinload(Lot.questions), selectinload(Lot.standards)),
+                selectinload(ApplicationLot.zones),
+            ),
+            selectinload(Application.answers),
+            selectinload(Application.standard_responses),
+        )
 
     # ---- questions the application answers about itself
 

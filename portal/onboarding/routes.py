@@ -16,9 +16,18 @@ from .forms import AnswerForm, ConfirmForm, StandardForm, SubmitForm, lots_form,
 from .models import Application, ApplicationLot, ApplicationStatus, TaskStatus, application_tasks
 
 
-def _own_application(application_id: int) -> Application:
-    """The application, if it belongs to the signed-in provider; otherwise 404 (others must not learn it exists)."""
-    application = load_or_404(Application, application_id)
+def _own_application(application_id: int, *, whole: bool = False) -> Application:
+    """The application, if it belongs to the signed-in provider; otherwise 404 (others must not learn it exists).
+
+    whole: load its lots, questions, standards, answers and responses at once, for pages that show them all.
+    """
+    if whole:
+        application = db.session.scalar(select(Application).where(Application.id == application_id)
+                                        .options(*Application.page_options()))
+        if application is None:
+            abort(404)
+    else:
+        application = load_or_404(Application, application_id)
     if not application.belongs_to(current_user):
         abort(404)
     return application
@@ -68,7 +77,7 @@ def start(round_id):
 @bp.route("/applications/<int:application_id>")
 @roles_required(Role.provider)
 def task_list(application_id):
-    application = _own_application(application_id)
+    application = _own_application(application_id, whole=True)
     tasks = application_tasks(application)
     ready = all(t["status"] is TaskStatus.completed for t in tasks)
     return render_template("onboarding/task_list.html", title="Your application", application=application,
@@ -199,7 +208,7 @@ def rates(application_id):
 @bp.route("/applications/<int:application_id>/check", methods=["GET", "POST"])
 @roles_required(Role.provider)
 def check(application_id):
-    application = _own_application(application_id)
+    application = _own_application(application_id, whole=True)
     if application.status is ApplicationStatus.submitted and request.method == "POST":
         # a second click of Submit, after the first was stored: show the receipt, change nothing
         return redirect(url_for(".receipt", application_id=application.id))

@@ -1,0 +1,105 @@
+"""No page runs more SQL queries when there is more data (no N+1), and none runs more than 15.
+
+Two data sets from the generator, the second four times the first (applications, members, scores, audit
+events, an evaluator's assignments); every page the benchmark measures is requested in both, as the person
+who uses it, and its queries are counted with an SQLAlchemy event counter.
+"""
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import text
+
+from portal import clock
+from portal.demo import at
+from portal.extensions import db as _db
+from portal.generator import SIZES, generate
+from portal.querycount import count_queries
+
+MAX_QUERIES = 15
+SMALLER = replace(SIZES["tiny"], organisations=12, applications=12, members=3, report_round_applications=4)
+LARGER = replace(SMALLER, organisations=48, applications=48, members=12, report_round_applications=16)
+
+# (name, who signs in, path built from the generator's known ids, text the page must show)
+PAGES = [
+    ("call-off list", None, "/call-off-lists/{system_slug}", "National Home and Community Support DPS"),
+    ("call-off list filtered", None, "/call-off-lists/{system_slug}?lot={filter_lot_id}&zone={filter_zone_id}",
+     "National Home and Community Support DPS"),
+    ("call-off list CSV", None, "/call-off-lists/{system_slug}.csv", "Provider legal name"),
+    ("provider dashboard", "provider", "/provider/", "Your applications"),
+    ("provider application", "provider", "/provider/applications/{provider_application_id}", "Your application"),
+    ("evaluator work list", "evaluator", "/evaluation/", "Your evaluations"),
+    ("evaluator scoring page", "evaluator", "/evaluation/assignments/{scoring_assignment_id}", "Score"),
+    ("moderation page", "commissioner", "/evaluation/applications/{moderation_application_id}/moderation",
+     "Moderate"),
+    ("commissioner dashboard", "commissioner", "/commissioning/", "Purchasing systems"),
+    ("round in evaluation", "commissioner", "/commissioning/rounds/{evaluation_round_id}", "Round"),
+    ("published round", "commissioner", "/commissioning/rounds/{published_round_id}", "Round"),
+    ("audit log", "commissioner", "/audit/", "Audit log"),
+]
+
+
+def _empty(app) -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+def _measure(app, size) -> dict:
+    """{page name: (status, queries, body)} for every page, on a fresh data set of `size`."""
+    with app.app_context():
+        _empty(app)
+        known = generate(size, seed=7)
+        _db.session.remove()
+    results = {}
+    client = app.test_client()
+    signed_in = None
+    for name, who, path, _ in PAGES:
+        if who != signed_in:
+            client.post("/sign-out")
+            if who:
+                response = client.post("/sign-in", data={"email": known[who], "password": known["password"]})
+                assert response.status_code == 302, f"{who} could not sign in"
+            signed_in = who
+        url = path.format(**known)
+        with count_queries() as counted:
+            response = client.get(url)
+            body = response.get_data(as_text=True)  # a streamed download's queries run while it is read
+        results[name] = (response.status_code, counted[0], body)
+    print({name: result[1] for name, result in results.items()})
+    with app.app_context():
+        _empty(app)
+    return results
+
+
+@pytest.fixture(scope="module")
+def counts(app):
+    real = clock.now()
+    clock.set_now(at(2026, 6, 1, 12, 0))
+    try:
+        yield {"smaller": _measure(app, SMALLER), "larger": _measure(app, LARGER)}
+    finally:
+        clock.set_now(None)
+
+
+@pytest.mark.parametrize("name,who,path,expected", PAGES, ids=[p[0] for p in PAGES])
+def test_page_queries_do_not_grow_with_the_data(counts, name, who, path, expected):
+    for size in ("smaller", "larger"):
+        status, _, body = counts[size][name]
+        assert status == 200, f"{name} answered {status} with the {size} data"
+        assert expected in body
+    smaller, larger = counts["smaller"][name][1], counts["larger"][name][1]
+    assert larger <= smaller, f"{name}: {smaller} queries with the smaller data, {larger} with four times as much"
+    assert larger <= MAX_QUERIES, f"{name}: {larger} queries; a page may run at most {MAX_QUERIES}"
+
+
+def test_the_larger_data_set_really_is_larger(counts):
+    """The comparison means something only if the pages have more to show."""
+    smaller, larger = counts["smaller"], counts["larger"]
+    assert len(larger["call-off list CSV"][2].splitlines()) > len(smaller["call-off list CSV"][2].splitlines())
+    assert larger["evaluator work list"][2].count("govuk-table__row") > \
+        smaller["evaluator work list"][2].count("govuk-table__row")
+    assert larger["audit log"][2].count("govuk-table__row") >= smaller["audit log"][2].count("govuk-table__row")
