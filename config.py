@@ -38,6 +38,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    #: the Open Contracting ID prefix the portal's publisher registered with the Open Contracting
+    #: Partnership ("ocds-" and 6 characters); each system's ocid is this prefix, a hyphen and its reference
+    OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "ocds-000000")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PAGE_SIZE = 50
     #: where an email goes: "outbox" keeps it in the database only; "smtp" also sends it

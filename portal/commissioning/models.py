@@ -1,6 +1,6 @@
 """Authorities, purchasing systems, lots, zones, standards, questions, rounds, decisions, members."""
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -530,6 +530,11 @@ class Membership(db.Model):
             if (day or today()) > self.suspended_until:
                 return MembershipStatus.active
         return self.status
+
+    @property
+    def returns_on(self) -> date | None:
+        """For a suspension with an end date: the day the member is back on the list."""
+        return self.suspended_until + timedelta(days=1) if self.suspended_until else None
 
     @classmethod
     def status_is(cls, status: MembershipStatus, day: date):

@@ -1,13 +1,16 @@
 """The public call-off lists: no sign-in needed, read-only."""
 import csv
 import io
+import json
+import tempfile
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
 
 from portal import clock
+from portal.commissioning.models import MembershipStatus
 from portal.extensions import db
 
-from . import bp, services
+from . import bp, exports, services
 
 
 def _system_or_404(slug: str):
@@ -17,12 +20,13 @@ def _system_or_404(slug: str):
     return system
 
 
-def _filters(system) -> tuple[int | None, int | None]:
-    """The lot and zone ids chosen in the filter form.
+def _filters(system) -> tuple[int | None, int | None, MembershipStatus]:
+    """The lot, zone and status chosen in the filter form.
 
     An id that is not a lot or zone of this system (a stale bookmark, a hand-edited address) is ignored
     rather than answered with 404: the page still shows the whole list, and the select then shows
-    "All lots" / "All zones", so what is shown and what the form says agree.
+    "All lots" / "All zones", so what is shown and what the form says agree. The status is active unless
+    suspended or removed is asked for.
     """
     lot_id = request.args.get("lot", type=int)
     zone_id = request.args.get("zone", type=int)
@@ -30,12 +34,24 @@ def _filters(system) -> tuple[int | None, int | None]:
         lot_id = None
     if zone_id not in {zone.id for zone in system.zones}:
         zone_id = None
-    return lot_id, zone_id
+    try:
+        status = MembershipStatus(request.args.get("status") or "active")
+    except ValueError:
+        status = MembershipStatus.active
+    return lot_id, zone_id, status
 
 
-def _filter_args(lot_id, zone_id) -> dict:
-    """The filters as query arguments for links (pagination, CSV download), without the empty ones."""
-    return {name: value for name, value in (("lot", lot_id), ("zone", zone_id)) if value is not None}
+def _filter_args(lot_id, zone_id, status=MembershipStatus.active) -> dict:
+    """The filters as query arguments for links (pagination, downloads), without the empty or default ones."""
+    args = {name: value for name, value in (("lot", lot_id), ("zone", zone_id)) if value is not None}
+    if status is not MembershipStatus.active:
+        args["status"] = status.value
+    return args
+
+
+def _filename(system, extension: str) -> str:
+    today = clock.london(clock.now()).date().isoformat()
+    return f"{system.slug}-call-off-list-{today}.{extension}"
 
 
 @bp.route("/")
@@ -45,16 +61,25 @@ def index():
                            systems=services.published_systems())
 
 
+@bp.route("/about-this-data")
+def about():
+    """What each download holds, field by field."""
+    return render_template("publication/about.html", title="About this data", fields=services.FIELDS,
+                           ocds_prefix=current_app.config.get("OCDS_PREFIX", "ocds-xxxxxx"))
+
+
 @bp.route("/<slug>")
 def call_off_list(slug):
-    """One system's call-off list: its active members, filtered by lot and zone, a page at a time."""
+    """One system's call-off list: its active members (or, when asked, its suspended or removed ones),
+    filtered by lot and zone, a page at a time."""
     system = _system_or_404(slug)
-    lot_id, zone_id = _filters(system)
+    lot_id, zone_id, status = _filters(system)
     per_page = current_app.config.get("PAGE_SIZE", 50)
     # one query for the page's members (plus one for their zones) and one SELECT count(*) for the total;
     # error_out: a page number past the end answers 404 (page 1 of an empty list is fine)
-    page = db.paginate(services.active_members(system, lot_id, zone_id),
+    page = db.paginate(services.active_members(system, lot_id, zone_id, status),
                        page=request.args.get("page", 1, type=int), per_page=per_page, error_out=True)
+    changes = services.latest_change_of(page.items) if status is not MembershipStatus.active else {}
     filtered = lot_id is not None or zone_id is not None
     return render_template(
         "publication/call_off_list.html",
@@ -63,8 +88,11 @@ def call_off_list(slug):
         page=page,
         lot_id=lot_id,
         zone_id=zone_id,
+        status=status,
+        statuses=list(MembershipStatus),
+        changes=changes,
         filtered=filtered,
-        filter_args=_filter_args(lot_id, zone_id),
+        filter_args=_filter_args(lot_id, zone_id, status),
     )
 
 
@@ -72,8 +100,7 @@ def call_off_list(slug):
 def call_off_list_csv(slug):
     """The call-off list as a CSV file, one row per member per zone, with the page's filters."""
     system = _system_or_404(slug)
-    lot_id, zone_id = _filters(system)
-    rows = services.call_off_rows(system, lot_id, zone_id)
+    rows = services.call_off_rows(system, *_filters(system))
 
     def generate():
         buffer = io.StringIO()
@@ -86,7 +113,56 @@ def call_off_list_csv(slug):
             buffer.seek(0)
             buffer.truncate(0)
 
-    today = clock.london(clock.now()).date().isoformat()
     response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{system.slug}-call-off-list-{today}.csv")
+    response.headers.set("Content-Disposition", "attachment", filename=_filename(system, "csv"))
+    return response
+
+
+@bp.route("/<slug>.json")
+def call_off_list_json(slug):
+    """The call-off list as JSON, one object per member with its zones, streamed; a stable address."""
+    system = _system_or_404(slug)
+    lot_id, zone_id, status = _filters(system)
+    head = exports.json_head(system, lot_id, zone_id, status,
+                             about_url=url_for(".about", _external=True),
+                             list_url=url_for(".call_off_list", slug=system.slug, _external=True))
+    records = services.member_records(system, lot_id, zone_id, status)
+    response = Response(stream_with_context(exports.json_stream(head, records)), mimetype="application/json")
+    if request.args.get("download"):
+        response.headers.set("Content-Disposition", "attachment", filename=_filename(system, "json"))
+    return response
+
+
+@bp.route("/<slug>.xlsx")
+def call_off_list_xlsx(slug):
+    """The call-off list as an Excel workbook (rows like the CSV, typed cells, and an About sheet)."""
+    system = _system_or_404(slug)
+    records = services.member_records(system, *_filters(system))
+    spool = tempfile.TemporaryFile()
+    exports.write_workbook(spool, system, records)
+    spool.seek(0)
+
+    def generate():
+        with spool:
+            while chunk := spool.read(64 * 1024):
+                yield chunk
+
+    response = Response(generate(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers.set("Content-Disposition", "attachment", filename=_filename(system, "xlsx"))
+    return response
+
+
+@bp.route("/<slug>.ocds.json")
+def call_off_list_ocds(slug):
+    """The system's admissions as an Open Contracting Data Standard 1.1 release package, streamed."""
+    from . import ocds
+
+    system = _system_or_404(slug)
+    package = ocds.release_package_stream(
+        system, prefix=current_app.config.get("OCDS_PREFIX", "ocds-xxxxxx"),
+        package_uri=url_for(".call_off_list_ocds", slug=system.slug, _external=True),
+        publisher_uri=url_for(".index", _external=True))
+    response = Response(stream_with_context(package), mimetype="application/json")
+    if request.args.get("download"):
+        response.headers.set("Content-Disposition", "attachment", filename=_filename(system, "ocds.json"))
     return response

@@ -119,13 +119,17 @@ def test_index_lists_only_systems_with_members(db, client, council, system, make
     assert table_rows(html)[0].endswith(" 1")
 
 
-def test_suspended_and_removed_members_are_not_shown(db, client, system, make_member):
+def test_suspended_and_removed_members_are_not_shown(db, client, council, system, make_member):
+    from portal.commissioning import members
+    from portal.commissioning.models import ChangeCategory
+
     make_member(name="Active Care Ltd")
     suspended = make_member(name="Suspended Care Ltd")
     removed = make_member(name="Removed Care Ltd")
-    # the suspend and remove services do not exist yet: set the status as they will
-    suspended.status = MembershipStatus.suspended
-    removed.status = MembershipStatus.removed
+    members.suspend_membership(suspended, council.commissioner, category=ChangeCategory.safeguarding,
+                               reason="Section 42 enquiry opened")
+    members.remove_membership(removed, council.commissioner, category=ChangeCategory.ceased_trading,
+                              reason="Went into administration")
     db.session.commit()
     html = main_html(client.get(f"/call-off-lists/{system.slug}"))
     assert "Active Care Ltd" in html
@@ -133,7 +137,7 @@ def test_suspended_and_removed_members_are_not_shown(db, client, system, make_me
     assert "Removed Care Ltd" not in html
     csv_text = client.get(f"/call-off-lists/{system.slug}.csv").get_data(as_text=True)
     assert "Active Care Ltd" in csv_text
-    assert "Suspended" not in csv_text and "Removed" not in csv_text
+    assert "Suspended Care Ltd" not in csv_text and "Removed Care Ltd" not in csv_text
 
 
 def test_members_sorted_by_lot_then_name(client, system, make_member):
@@ -262,14 +266,15 @@ def test_csv_has_one_row_per_member_per_zone(client, system, make_member):
     header, *rows = parse_csv(response)
     assert header == ["System reference", "Lot number", "Lot title", "Provider legal name", "Trading name",
                       "Companies House number", "CQC provider ID", "CQC rating", "Zone", "Hourly rate (GBP)",
-                      "Admitted on", "Status"]
+                      "Admitted on", "Admitted by", "Status", "Status changed on", "Status reason",
+                      "Suspended until"]
     assert rows == [
         ["CCC-ISF-PDPS-2022", "1", "Providers of Care", "Hales Group Limited", "Hales Care", "02345678",
-         "1-101234567", "Outstanding", "Fenland", "16.20", "2026-04-30", "Active"],
+         "1-101234567", "Outstanding", "Fenland", "16.20", "2026-04-30", "direct_award", "active", "", "", ""],
         ["CCC-ISF-PDPS-2022", "1", "Providers of Care", "Hales Group Limited", "Hales Care", "02345678",
-         "1-101234567", "Outstanding", "Peterborough", "19.65", "2026-04-30", "Active"],
+         "1-101234567", "Outstanding", "Peterborough", "19.65", "2026-04-30", "direct_award", "active", "", "", ""],
         ["CCC-ISF-PDPS-2022", "2", "Brokers of Care", "DIAL Peterborough", "", "07654321",
-         "1-109999999", "Not known", "Peterborough", "18.00", "2026-05-02", "Active"],
+         "1-109999999", "Not known", "Peterborough", "18.00", "2026-05-02", "direct_award", "active", "", "", ""],
     ]
 
 

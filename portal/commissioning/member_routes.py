@@ -1,0 +1,116 @@
+"""The commissioner's pages for a call-off list's members: the list, one member's page and history, and
+suspending, reinstating and removing. Thin wiring to commissioning.members."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from portal.auth.decorators import roles_required
+from portal.auth.models import Role
+from portal.core import DomainError
+from portal.extensions import db
+from portal.onboarding.models import Organisation
+
+from . import bp, members
+from .member_forms import ReinstateForm, RemoveForm, SuspendForm
+from .models import ChangeCategory, Lot, Membership, MembershipChange, MembershipStatus, MembershipZone, PurchasingSystem, today
+from .routes import _managed
+
+
+def _status_choice() -> MembershipStatus | None:
+    """The status asked for in the address; anything else means every status."""
+    try:
+        return MembershipStatus(request.args.get("status", ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/systems/<int:system_id>/members")
+@roles_required(Role.commissioner)
+def members_list(system_id):
+    """Every member of a system's call-off list whatever its status, a page at a time."""
+    system = _managed(PurchasingSystem, system_id)
+    status = _status_choice()
+    day = today()
+    stmt = (
+        select(Membership)
+        .join(Membership.lot).join(Membership.organisation)
+        .where(Membership.system_id == system.id)
+        .options(contains_eager(Membership.lot), contains_eager(Membership.organisation),
+                 selectinload(Membership.zones).joinedload(MembershipZone.zone))
+        .order_by(Lot.number, func.lower(Organisation.legal_name), Membership.id)
+    )
+    if status is not None:
+        stmt = stmt.where(Membership.status_is(status, day))
+    counts = dict(db.session.execute(
+        select(Membership.status, func.count()).where(Membership.system_id == system.id).group_by(Membership.status)
+    ).all())
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True)
+    return render_template("commissioning/members.html", title=f"{system.title}: members", system=system, page=page,
+                           status=status, statuses=list(MembershipStatus), counts=counts, today=day,
+                           filter_args={"status": status.value} if status else {})
+
+
+@bp.route("/members/<int:membership_id>")
+@roles_required(Role.commissioner)
+def member(membership_id):
+    """One member: its lot, zones and rates, status, and every change with when, who, from, to and why."""
+    membership = db.session.scalar(
+        select(Membership).where(Membership.id == membership_id)
+        .options(joinedload(Membership.organisation), joinedload(Membership.lot), joinedload(Membership.system),
+                 selectinload(Membership.zones).joinedload(MembershipZone.zone),
+                 selectinload(Membership.history).joinedload(MembershipChange.changed_by))
+    )
+    if membership is None or not membership.can_manage(current_user):
+        abort(404)
+    return render_template("commissioning/member.html", title=membership.organisation.legal_name,
+                           membership=membership, status=membership.effective_status(), today=today(),
+                           MembershipStatus=MembershipStatus)
+
+
+def _change_page(membership_id, form, action, title, intro, done):
+    membership = _managed(Membership, membership_id)
+    if form.validate_on_submit():
+        kwargs = {"category": ChangeCategory(form.category.data), "reason": form.reason.data}
+        if hasattr(form, "until"):
+            kwargs["until"] = form.until.data
+        try:
+            action(membership, current_user, **kwargs)
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, "until" if "last day" in message else None)
+        else:
+            db.session.commit()
+            flash(done.format(name=membership.organisation.legal_name), "success")
+            return redirect(url_for(".member", membership_id=membership.id))
+    return render_template("form_page.html", form=form, title=title, caption=membership.name, intro=intro,
+                           back_url=url_for(".member", membership_id=membership.id),
+                           field_params={"category": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--m"}}},
+                                         "until": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--s"}}}})
+
+
+@bp.route("/members/<int:membership_id>/suspend", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def suspend_member(membership_id):
+    return _change_page(membership_id, SuspendForm(), members.suspend_membership, "Suspend a provider",
+                        "A suspended provider leaves the public call-off list at once and cannot be called off.",
+                        "{name} is suspended and no longer on the public call-off list.")
+
+
+@bp.route("/members/<int:membership_id>/reinstate", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def reinstate_member(membership_id):
+    return _change_page(membership_id, ReinstateForm(), members.reinstate_membership, "Reinstate a provider",
+                        "The provider goes back on the public call-off list at once.",
+                        "{name} is reinstated and back on the public call-off list.")
+
+
+@bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def remove_member(membership_id):
+    return _change_page(membership_id, RemoveForm(), members.remove_membership, "Remove a provider from the list",
+                        "Removal is final: the provider can only come back by applying in a new round. "
+                        "Its history is kept.",
+                        "{name} is removed from the call-off list.")
