@@ -45,6 +45,8 @@ SEALED = [
     ("/commissioning/rounds/{round}/pause",     [302, 403, 403, 403, 403, 200, 404, 403]),
     ("/commissioning/rounds/{round}/extend",    [302, 403, 403, 403, 403, 200, 404, 403]),
     ("/commissioning/systems/{system}",         [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/systems/{system}/edit",    [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/systems/{system}/copy",    [302, 403, 403, 403, 403, 200, 404, 403]),
     ("/commissioning/",                         [302, 403, 403, 403, 403, 200, 200, 403]),
     ("/evaluation/",                            [302, 403, 403, 200, 200, 403, 403, 200]),
     ("/audit/",                                 [302, 403, 403, 403, 403, 200, 200, 403]),

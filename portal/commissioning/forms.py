@@ -59,6 +59,16 @@ class SystemForm(BaseForm):
                                          NumberRange(1, 10, "Enter a top of the scale from 1 to 10")])
     always_open = BooleanField("Always open: take applications at any time and assess each on submission",
                                widget=GovCheckboxInput())
+    standstill_working_days = IntegerField(
+        "Standstill period in working days (optional)", widget=GovTextInput(),
+        description="Working days between confirming a round's decisions and publishing them, so applicants can "
+                    "challenge. Leave empty for the procedure's default: 8 for an open framework (Procurement Act "
+                    "2023), none for the others. 0 means publish at once.",
+        validators=[Optional(), NumberRange(0, 30, "Enter a standstill period from 0 to 30 working days")])
+    cadence_months = IntegerField(
+        "Months between rounds (optional)", widget=GovTextInput(),
+        description="How often the system reopens, for example 3 or 4. Used to suggest the next round's dates.",
+        validators=[Optional(), NumberRange(1, 12, "Enter the months between rounds, from 1 to 12")])
     submit = SubmitButton("Create the system")
 
     def validate_ends_on(self, field):
@@ -69,6 +79,59 @@ class SystemForm(BaseForm):
         if self.quality_weight.data is not None and field.data is not None and self.quality_weight.data + field.data != 100:
             raise ValidationError(f"The weights add up to {self.quality_weight.data + field.data}. "
                                   "Make quality and social value add up to 100")
+
+
+class CopySystemForm(BaseForm):
+    title = StringField("Title of the new system", widget=GovTextInput(),
+                        validators=[DataRequired("Enter the new system's title"), Length(max=200), no_control_characters])
+    reference = StringField("Reference of the new system", widget=GovTextInput(),
+                            description="Your council's reference, like CCC-HCS-DPS-2027",
+                            validators=[DataRequired("Enter the new system's reference"), Length(max=60),
+                                        Regexp(r"^[A-Za-z0-9][A-Za-z0-9/_-]*$",
+                                               message="Use only letters, numbers, hyphens, underscores and slashes in the reference")])
+    starts_on = GovDateField("Start of the new system's lifetime", description="For example, 1 11 2027",
+                             validators=[InputRequired("Enter the start date as a real date, like 1 11 2027")])
+    ends_on = GovDateField("End of the new system's lifetime", description="For example, 31 10 2031",
+                           validators=[InputRequired("Enter the end date as a real date, like 31 10 2031")])
+    submit = SubmitButton("Copy the set-up")
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data <= self.starts_on.data:
+            raise ValidationError("The end of the lifetime must be after its start")
+
+
+class ParticipantForm(BaseForm):
+    authority_name = StringField("Council", widget=GovTextInput(),
+                                 description="The council's full name, like Peterborough City Council",
+                                 validators=[DataRequired("Enter the council's name"), Length(max=200),
+                                             no_control_characters])
+    spend_cap = MoneyField("Authorised spend cap (optional)", widget=GovTextInput(),
+                           description="The most this council may spend through the system, like 2500000",
+                           validators=[Optional()])
+    submit = SubmitButton("Add the council")
+
+
+class SpendCapForm(BaseForm):
+    spend_cap = MoneyField("Authorised spend cap (optional)", widget=GovTextInput(),
+                           description="Leave empty if there is no cap", validators=[Optional()])
+    submit = SubmitButton("Save the spend cap")
+
+
+class ZoneNameForm(BaseForm):
+    name = StringField("Zone name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the zone's name"), Length(max=120), no_control_characters])
+    submit = SubmitButton("Save the name")
+
+
+class RateForm(BaseForm):
+    ceiling_rate = MoneyField("Hourly ceiling rate", widget=GovTextInput(), description="For example, 19.65",
+                              validators=[InputRequired("Enter the hourly ceiling rate, like 19.65")])
+    floor_rate = MoneyField("Hourly floor rate (optional)", widget=GovTextInput(),
+                            description="Leave empty if providers take the ceiling rate", validators=[Optional()])
+    enhanced_rate = MoneyField("Enhanced hourly rate for hard-to-serve areas (optional)", widget=GovTextInput(),
+                               description="More than the ceiling rate. Leave empty if there is none.",
+                               validators=[Optional()])
+    submit = SubmitButton("Save the rates")
 
 
 class LotForm(BaseForm):

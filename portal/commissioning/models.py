@@ -47,6 +47,17 @@ class Procedure(enum.Enum):
     def label(self) -> str:
         return PROCEDURE_LABELS[self]
 
+    @property
+    def default_standstill_days(self) -> int:
+        """Working days between confirming decisions and publishing them, unless the council chooses otherwise.
+
+        Only an open framework has a statutory standstill for the decision the portal records (Procurement Act
+        2023 s.51: 8 working days before the framework is awarded to a supplier). Admission to a PCR 2015 DPS
+        (reg 34), a pseudo-DPS under the Light Touch Regime or a PA 2023 dynamic market is not a contract award,
+        so no standstill is required; a council may still set a voluntary one on the system.
+        """
+        return 8 if self is Procedure.open_framework_pa2023 else 0
+
 
 PROCEDURE_LABELS = {
     Procedure.dps_pcr2015: "Dynamic Purchasing System (PCR 2015 regulation 34)",
@@ -75,6 +86,10 @@ class PurchasingSystem(db.Model):
         CheckConstraint("ends_on > starts_on", name="lifetime_ends_after_start"),
         CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_in_range"),
         CheckConstraint("scale_max >= 1 AND scale_max <= 10", name="scale_max_in_range"),
+        CheckConstraint("standstill_working_days >= 0 AND standstill_working_days <= 30",
+                        name="standstill_in_range"),
+        CheckConstraint("cadence_months IS NULL OR (cadence_months >= 1 AND cadence_months <= 12)",
+                        name="cadence_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,12 +113,18 @@ class PurchasingSystem(db.Model):
     scale_descriptions: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_SCALE))
     #: an always-open system takes applications at any time and assesses each on submission
     always_open: Mapped[bool] = mapped_column(default=False)
+    #: working days between confirming a round's decisions and publishing them (0: publish at once)
+    standstill_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: how many months after a round opens the next one usually opens (3 or 4), for suggesting dates
+    cadence_months: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     authority = relationship("Authority")
     lots = relationship("Lot", back_populates="system", order_by="Lot.number")
     zones = relationship("Zone", back_populates="system", order_by="Zone.name")
     rounds = relationship("Round", back_populates="system", order_by="Round.number")
+    participants = relationship("ParticipatingAuthority", back_populates="system",
+                                order_by="ParticipatingAuthority.id", cascade="all, delete-orphan")
 
     def can_manage(self, user) -> bool:
         return bool(
@@ -117,6 +138,20 @@ class PurchasingSystem(db.Model):
             (point, descriptions[point] if point < len(descriptions) else "")
             for point in range(self.scale_max + 1)
         ]
+
+    def opened_rounds(self, moment: datetime | None = None) -> list["Round"]:
+        moment = moment or now()
+        return [r for r in self.rounds if r.opens_at <= moment]
+
+    def round_open_now(self, moment: datetime | None = None) -> "Round | None":
+        """The round whose window is running now (paused or not), if any."""
+        moment = moment or now()
+        return next((r for r in self.rounds if r.opens_at <= moment < r.closes_at), None)
+
+    @property
+    def scoring_frozen(self) -> bool:
+        """Weights, pass mark and scale stay as they were once a round has opened: past results must not move."""
+        return bool(self.opened_rounds())
 
     def setup_problems(self) -> list[str]:
         """What stops a round of this system from opening, as sentences; empty when ready."""
@@ -144,6 +179,8 @@ class Lot(db.Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: when the lot was added: rounds that closed before then never offered it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     system = relationship("PurchasingSystem", back_populates="lots")
     standards = relationship("MinimumStandard", back_populates="lot", order_by="MinimumStandard.position")
@@ -156,6 +193,11 @@ class Lot(db.Model):
 
     def can_manage(self, user) -> bool:
         return self.system.can_manage(user)
+
+    def offering_round(self, moment: datetime | None = None) -> "Round | None":
+        """The first round that has opened offering this lot; once there is one, the lot's set-up is frozen."""
+        moment = moment or now()
+        return next((r for r in self.system.rounds if r.opens_at <= moment and r.closes_at > self.created_at), None)
 
     def section_weight_total(self, section) -> Decimal:
         return sum((q.weight for q in self.questions if q.section is section), Decimal(0))
@@ -190,6 +232,29 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
 
 
+class ParticipatingAuthority(db.Model):
+    """Another council allowed to call off from a system, up to an authorised spend."""
+
+    __tablename__ = "participating_authorities"
+    __table_args__ = (
+        UniqueConstraint("system_id", "authority_id"),
+        CheckConstraint("spend_cap IS NULL OR spend_cap > 0", name="spend_cap_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), index=True)
+    #: the most, in pounds, this authority is authorised to spend through the system (empty: no cap set)
+    spend_cap: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    system = relationship("PurchasingSystem", back_populates="participants")
+    authority = relationship("Authority")
+
+    def can_manage(self, user) -> bool:
+        return self.system.can_manage(user)
+
+
 class Zone(db.Model):
     """A geographic contracted area of a system."""
 
@@ -201,6 +266,9 @@ class Zone(db.Model):
     name: Mapped[str] = mapped_column(String(120))
 
     system = relationship("PurchasingSystem", back_populates="zones")
+
+    def can_manage(self, user) -> bool:
+        return self.system.can_manage(user)
 
 
 class LotZoneRate(db.Model):
@@ -260,6 +328,9 @@ class MinimumStandard(db.Model):
 
     lot = relationship("Lot", back_populates="standards")
 
+    def can_manage(self, user) -> bool:
+        return self.lot.system.can_manage(user)
+
 
 class Section(enum.Enum):
     quality = "quality"
@@ -316,6 +387,9 @@ class Question(db.Model):
     scorer: Mapped[Scorer] = mapped_column(enum_column(Scorer), default=Scorer.officers)
 
     lot = relationship("Lot", back_populates="questions")
+
+    def can_manage(self, user) -> bool:
+        return self.lot.system.can_manage(user)
 
     @property
     def label(self) -> str:

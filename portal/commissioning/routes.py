@@ -18,18 +18,37 @@ from . import bp, services
 from .forms import (
     AssignForm,
     ConfirmForm,
+    CopySystemForm,
     DecisionForm,
     ExtendForm,
     LotForm,
+    ParticipantForm,
     PauseForm,
+    RateForm,
     QuestionForm,
     ReasonForm,
     RoundForm,
     StandardForm,
+    SpendCapForm,
     SystemForm,
     ZoneForm,
+    ZoneNameForm,
 )
-from .models import Lot, Outcome, Procedure, PurchasingSystem, Round, RoundStatus, Scorer, Section, StandardKind
+from .models import (
+    Lot,
+    MinimumStandard,
+    Outcome,
+    ParticipatingAuthority,
+    Procedure,
+    PurchasingSystem,
+    Question,
+    Round,
+    RoundStatus,
+    Scorer,
+    Section,
+    StandardKind,
+    Zone,
+)
 
 
 def _managed(model, object_id):
@@ -66,7 +85,8 @@ def new_system():
                 procedure=Procedure(form.procedure.data), starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 quality_weight=form.quality_weight.data, social_value_weight=form.social_value_weight.data,
                 pass_mark=form.pass_mark.data, scale_max=form.scale_max.data, always_open=form.always_open.data,
-                description=form.description.data or "")
+                description=form.description.data or "", standstill_working_days=form.standstill_working_days.data,
+                cadence_months=form.cadence_months.data)
         except DomainError as error:
             db.session.rollback()
             form.add_error(str(error), "reference" if "reference" in str(error) else None)
@@ -75,11 +95,161 @@ def new_system():
             flash(f"{system.title} is set up. Add its lots, zones, standards and questions.", "success")
             return redirect(url_for(".system", system_id=system.id))
     return _form_page(form, "Set up a purchasing system", back_url=url_for(".dashboard"),
-                      field_params={"procedure": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--s"}}},
-                                    "quality_weight": {"classes": "govuk-input--width-3"},
-                                    "social_value_weight": {"classes": "govuk-input--width-3"},
-                                    "pass_mark": {"classes": "govuk-input--width-4"},
-                                    "scale_max": {"classes": "govuk-input--width-2"}})
+                      intro=f"The system belongs to {current_user.authority.name}. Add other councils that call off "
+                            "from it once it is set up.",
+                      field_params=SYSTEM_FIELD_PARAMS)
+
+
+SYSTEM_FIELD_PARAMS = {"procedure": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--s"}}},
+                       "quality_weight": {"classes": "govuk-input--width-3"},
+                       "social_value_weight": {"classes": "govuk-input--width-3"},
+                       "pass_mark": {"classes": "govuk-input--width-4"},
+                       "scale_max": {"classes": "govuk-input--width-2"},
+                       "standstill_working_days": {"classes": "govuk-input--width-2"},
+                       "cadence_months": {"classes": "govuk-input--width-2"}}
+MONEY = {"classes": "govuk-input--width-5", "prefix": {"text": "£"}, "inputmode": "decimal"}
+
+
+def _error_field(message: str, fields: dict[str, str]) -> str | None:
+    """The form field a service's refusal is about: the first whose keyword appears in the message."""
+    lowered = message.lower()
+    return next((field for keyword, field in fields.items() if keyword in lowered), None)
+
+
+@bp.route("/systems/<int:system_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_system(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = SystemForm(obj=system, data={"procedure": system.procedure.value} if request.method == "GET" else None)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        standstill = form.standstill_working_days.data
+        procedure = Procedure(form.procedure.data)
+        try:
+            services.update_system(
+                system, current_user, title=form.title.data.strip(), reference=form.reference.data.strip(),
+                procedure=procedure, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                quality_weight=form.quality_weight.data, social_value_weight=form.social_value_weight.data,
+                pass_mark=form.pass_mark.data, scale_max=form.scale_max.data, always_open=form.always_open.data,
+                description=form.description.data or "",
+                standstill_working_days=procedure.default_standstill_days if standstill is None else standstill,
+                cadence_months=form.cadence_months.data)
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, _error_field(message, {"reference": "reference", "lifetime must start": "starts_on",
+                                                           "lifetime": "ends_on", "weights": "social_value_weight",
+                                                           "standstill": "standstill_working_days"}))
+        else:
+            db.session.commit()
+            flash(f"{system.title} is saved.", "success")
+            return redirect(url_for(".system", system_id=system.id))
+    intro = (f"{system.authority.name} owns this system. The public call-off list keeps its address if the "
+             "reference changes.")
+    if system.scoring_frozen:
+        intro += (" A round has opened, so the procedure, weights, pass mark, scale and always-open setting "
+                  "can no longer change.")
+    return _form_page(form, "Change the system's settings", caption=system.title, intro=intro,
+                      back_url=url_for(".system", system_id=system.id), field_params=SYSTEM_FIELD_PARAMS)
+
+
+@bp.route("/systems/<int:system_id>/copy", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def copy_system(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = CopySystemForm()
+    if form.validate_on_submit():
+        try:
+            copy = services.copy_system(system, current_user, title=form.title.data.strip(),
+                                        reference=form.reference.data.strip(), starts_on=form.starts_on.data,
+                                        ends_on=form.ends_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, _error_field(message, {"reference": "reference", "lifetime": "ends_on"}))
+        else:
+            db.session.commit()
+            flash(f"{copy.title} is set up with the lots, zones, rates, standards and questions of {system.title}.",
+                  "success")
+            return redirect(url_for(".system", system_id=copy.id))
+    return _form_page(form, "Copy the set-up into a new system", caption=system.title,
+                      back_url=url_for(".system", system_id=system.id),
+                      intro="The new system gets this system's procedure, weights, pass mark, scale, lots, zones, "
+                            "rates, minimum standards and questions. Rounds, applications and members are not copied.")
+
+
+@bp.route("/systems/<int:system_id>/participants/new", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def new_participant(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        try:
+            participant = services.add_participating_authority(system, current_user,
+                                                               authority_name=form.authority_name.data,
+                                                               spend_cap=form.spend_cap.data)
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, "spend_cap" if "spend cap" in message else "authority_name")
+        else:
+            db.session.commit()
+            flash(f"{participant.authority.name} can call off from {system.title}.", "success")
+            return redirect(url_for(".system", system_id=system.id))
+    return _form_page(form, "Add a participating authority", caption=system.title,
+                      back_url=url_for(".system", system_id=system.id),
+                      intro="Another council allowed to call off from this system. A council not yet known to the "
+                            "portal is added by its name.",
+                      field_params={"spend_cap": MONEY | {"classes": "govuk-input--width-10"}})
+
+
+@bp.route("/participants/<int:participant_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_participant(participant_id):
+    participant = _managed(ParticipatingAuthority, participant_id)
+    form = SpendCapForm(obj=participant)
+    if form.validate_on_submit():
+        try:
+            services.set_spend_cap(participant, current_user, spend_cap=form.spend_cap.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "spend_cap")
+        else:
+            db.session.commit()
+            flash(f"Spend cap of {participant.authority.name} saved.", "success")
+            return redirect(url_for(".system", system_id=participant.system_id))
+    return _form_page(form, f"Spend cap of {participant.authority.name}", caption=participant.system.title,
+                      back_url=url_for(".system", system_id=participant.system_id),
+                      field_params={"spend_cap": MONEY | {"classes": "govuk-input--width-10"}})
+
+
+@bp.route("/participants/<int:participant_id>/remove", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def remove_participant(participant_id):
+    participant = _managed(ParticipatingAuthority, participant_id)
+    system_id, name = participant.system_id, participant.authority.name
+    return _confirm_delete(
+        lambda: services.remove_participating_authority(participant, current_user),
+        title=f"Remove {name} from the system", caption=participant.system.title,
+        intro=f"{name} will no longer be listed as allowed to call off from this system.",
+        button="Remove the council", done=f"{name} removed.", back=url_for(".system", system_id=system_id))
+
+
+def _confirm_delete(action, *, title, caption, intro, button, done, back):
+    """A confirmation page for a deletion; the service refuses with a sentence when it must not happen."""
+    form = ConfirmForm()
+    form.submit.label.text = button
+    if form.validate_on_submit():
+        try:
+            action()
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error))
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(back)
+    return _form_page(form, title, caption=caption, intro=intro, back_url=back)
 
 
 @bp.route("/systems/<int:system_id>")
@@ -87,7 +257,7 @@ def new_system():
 def system(system_id):
     system = _managed(PurchasingSystem, system_id)
     return render_template("commissioning/system.html", title=system.title, system=system,
-                           problems=system.setup_problems(), Section=Section)
+                           problems=system.setup_problems(), Section=Section, running=system.round_open_now())
 
 
 @bp.route("/systems/<int:system_id>/lots/new", methods=["GET", "POST"])
@@ -177,6 +347,171 @@ def new_question(lot_id):
                       field_params={"weight": {"classes": "govuk-input--width-4"},
                                     "word_limit": {"classes": "govuk-input--width-4"},
                                     "min_score": {"classes": "govuk-input--width-2"}})
+
+
+@bp.route("/lots/<int:lot_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_lot(lot_id):
+    lot = _managed(Lot, lot_id)
+    form = LotForm(obj=lot)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        try:
+            services.update_lot(lot, current_user, title=form.title.data, description=form.description.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error))
+        else:
+            db.session.commit()
+            flash(f"{lot.name} saved.", "success")
+            return redirect(url_for(".system", system_id=lot.system_id))
+    return _form_page(form, f"Change {lot.name}", caption=lot.system.title,
+                      back_url=url_for(".system", system_id=lot.system_id))
+
+
+@bp.route("/lots/<int:lot_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def delete_lot(lot_id):
+    lot = _managed(Lot, lot_id)
+    name, back = lot.name, url_for(".system", system_id=lot.system_id)
+    return _confirm_delete(lambda: services.delete_lot(lot, current_user), title=f"Delete {name}",
+                           caption=lot.system.title, button="Delete the lot", done=f"{name} deleted.", back=back,
+                           intro="Its standards, questions and rates are deleted too; later lots move up a number.")
+
+
+@bp.route("/zones/<int:zone_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_zone(zone_id):
+    zone = _managed(Zone, zone_id)
+    form = ZoneNameForm(obj=zone)
+    if form.validate_on_submit():
+        try:
+            services.rename_zone(zone, current_user, name=form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error), "name")
+        else:
+            db.session.commit()
+            flash(f"Zone renamed {zone.name}.", "success")
+            return redirect(url_for(".system", system_id=zone.system_id))
+    return _form_page(form, f"Rename {zone.name}", caption=zone.system.title,
+                      back_url=url_for(".system", system_id=zone.system_id))
+
+
+@bp.route("/zones/<int:zone_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def delete_zone(zone_id):
+    zone = _managed(Zone, zone_id)
+    name, back = zone.name, url_for(".system", system_id=zone.system_id)
+    return _confirm_delete(lambda: services.delete_zone(zone, current_user), title=f"Delete {name}",
+                           caption=zone.system.title, button="Delete the zone", done=f"{name} deleted.", back=back,
+                           intro="Its rates for every lot are deleted too.")
+
+
+@bp.route("/lots/<int:lot_id>/zones/<int:zone_id>/rate", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_rate(lot_id, zone_id):
+    lot = _managed(Lot, lot_id)
+    zone = load_or_404(Zone, zone_id)
+    if zone.system_id != lot.system_id:
+        abort(404)
+    form = RateForm(obj=lot.rate_for(zone))
+    if form.validate_on_submit():
+        try:
+            services.set_rate(lot, zone, current_user, ceiling_rate=form.ceiling_rate.data,
+                              floor_rate=form.floor_rate.data, enhanced_rate=form.enhanced_rate.data)
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, _error_field(message, {"enhanced": "enhanced_rate", "floor": "floor_rate",
+                                                           "ceiling": "ceiling_rate"}))
+        else:
+            db.session.commit()
+            flash(f"Rates of {lot.name} in {zone.name} saved.", "success")
+            return redirect(url_for(".system", system_id=lot.system_id))
+    return _form_page(form, f"Hourly rates in {zone.name}", caption=lot.name,
+                      back_url=url_for(".system", system_id=lot.system_id),
+                      intro="Rates can change between rounds. Members keep the rate agreed when they were admitted.",
+                      field_params={"ceiling_rate": MONEY, "floor_rate": MONEY, "enhanced_rate": MONEY})
+
+
+@bp.route("/standards/<int:standard_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_standard(standard_id):
+    standard = _managed(MinimumStandard, standard_id)
+    form = StandardForm(obj=standard, data={"kind": standard.kind.value} if request.method == "GET" else None)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        try:
+            services.update_standard(standard, current_user, kind=StandardKind(form.kind.data),
+                                     title=form.title.data, description=form.description.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_error(str(error))
+        else:
+            db.session.commit()
+            flash(f"Minimum standard of {standard.lot.name} saved.", "success")
+            return redirect(url_for(".system", system_id=standard.lot.system_id))
+    return _form_page(form, "Change a minimum standard", caption=standard.lot.name,
+                      back_url=url_for(".system", system_id=standard.lot.system_id))
+
+
+@bp.route("/standards/<int:standard_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def delete_standard(standard_id):
+    standard = _managed(MinimumStandard, standard_id)
+    lot = standard.lot
+    return _confirm_delete(lambda: services.delete_standard(standard, current_user),
+                           title=f"Delete the standard ‘{standard.title}’", caption=lot.name,
+                           button="Delete the standard", done=f"Minimum standard deleted from {lot.name}.",
+                           back=url_for(".system", system_id=lot.system_id), intro=None)
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def edit_question(question_id):
+    question = _managed(Question, question_id)
+    lot = question.lot
+    form = QuestionForm(obj=question, data={"section": question.section.value, "scorer": question.scorer.value}
+                        if request.method == "GET" else None)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        try:
+            services.update_question(question, current_user, section=Section(form.section.data),
+                                     text=form.text.data, guidance=form.guidance.data or "", weight=form.weight.data,
+                                     word_limit=form.word_limit.data, min_score=form.min_score.data,
+                                     scorer=Scorer(form.scorer.data))
+        except DomainError as error:
+            db.session.rollback()
+            message = str(error)
+            form.add_error(message, "weight" if "weigh" in message else "min_score" if "minimum" in message else None)
+        else:
+            db.session.commit()
+            flash(f"Question {question.label} saved.", "success")
+            return redirect(url_for(".system", system_id=lot.system_id))
+    return _form_page(form, f"Change question {question.label}", caption=lot.name,
+                      intro=_weights_intro(lot), back_url=url_for(".system", system_id=lot.system_id),
+                      field_params={"weight": {"classes": "govuk-input--width-4"},
+                                    "word_limit": {"classes": "govuk-input--width-4"},
+                                    "min_score": {"classes": "govuk-input--width-2"}})
+
+
+@bp.route("/questions/<int:question_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def delete_question(question_id):
+    question = _managed(Question, question_id)
+    lot = question.lot
+    return _confirm_delete(lambda: services.delete_question(question, current_user),
+                           title=f"Delete question {question.label}", caption=lot.name, intro=question.text,
+                           button="Delete the question", done=f"Question deleted from {lot.name}.",
+                           back=url_for(".system", system_id=lot.system_id))
+
+
+def _weights_intro(lot) -> str:
+    system = lot.system
+    return (f"Quality questions of this lot weigh {lot.section_weight_total(Section.quality):f} of "
+            f"{system.quality_weight}; social value questions {lot.section_weight_total(Section.social_value):f} "
+            f"of {system.social_value_weight}.")
 
 
 @bp.route("/systems/<int:system_id>/rounds/new", methods=["GET", "POST"])

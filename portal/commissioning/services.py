@@ -41,14 +41,31 @@ def _require_manager(system: PurchasingSystem, actor) -> None:
         raise NotAllowed("Only a commissioner of the council that owns this system can change it.")
 
 
-def _require_setup_editable(system: PurchasingSystem) -> None:
-    """Questions and standards are frozen once any round of the system has opened."""
-    moment = now()
-    if any(r.opens_at <= moment for r in system.rounds):
+def _require_no_round_open(system: PurchasingSystem, what: str) -> None:
+    """Lots, zones and rates stay put while providers are applying (they may change between rounds)."""
+    running = system.round_open_now()
+    if running is not None:
         raise DomainError(
-            "A round of this system has already opened, so its lots, standards and questions are "
-            "frozen. Set up a new system to change them."
-        )
+            f"{running.name} is open until {format_datetime(running.closes_at)}, so {what} cannot change while "
+            "providers are applying. Make the change after it closes, before the next round opens.")
+
+
+def _require_lot_editable(lot: Lot) -> None:
+    """Standards and questions are frozen once a round offering the lot has opened: applications were made,
+    and will be judged, against them as published."""
+    offered_in = lot.offering_round()
+    if offered_in is not None:
+        raise DomainError(
+            f"{lot.name} was offered in {offered_in.name}, which has opened, so its title, standards and questions "
+            "are frozen: applications are judged against them as published. Add a new lot, or copy this system's "
+            "set-up into a new system, to change them.")
+
+
+def _require_scoring_editable(system: PurchasingSystem, what: str) -> None:
+    if system.scoring_frozen:
+        raise DomainError(
+            f"A round of this system has opened, so its {what} cannot change: results already given must stay "
+            "the same. Copy the set-up into a new system to use different settings.")
 
 
 def slugify(text: str) -> str:
@@ -69,6 +86,8 @@ def create_system(
     scale_max: int = 5,
     always_open: bool = False,
     description: str = "",
+    standstill_working_days: int | None = None,
+    cadence_months: int | None = None,
 ) -> PurchasingSystem:
     if not (actor.is_authenticated and actor.is_commissioner):
         raise NotAllowed("Only a commissioner can set up a purchasing system.")
@@ -96,6 +115,9 @@ def create_system(
         scale_max=scale_max,
         always_open=always_open,
         description=description,
+        standstill_working_days=(procedure.default_standstill_days if standstill_working_days is None
+                                 else standstill_working_days),
+        cadence_months=cadence_months,
     )
     db.session.add(system)
     db.session.flush()
@@ -107,7 +129,7 @@ def create_system(
 
 def add_lot(system: PurchasingSystem, actor, *, title: str, description: str = "") -> Lot:
     _require_manager(system, actor)
-    _require_setup_editable(system)
+    _require_no_round_open(system, "its lots")
     number = len(system.lots) + 1
     lot = Lot(system=system, number=number, title=title, description=description)
     db.session.add(lot)
@@ -121,7 +143,7 @@ def add_zone(system: PurchasingSystem, actor, *, name: str, ceiling_rate: Decima
              floor_rate: Decimal | None = None) -> Zone:
     """Add a zone with the council's hourly rate for every lot of the system."""
     _require_manager(system, actor)
-    _require_setup_editable(system)
+    _require_no_round_open(system, "its zones")
     if any(z.name.lower() == name.lower() for z in system.zones):
         raise DomainError(f"The system already has a zone called {name}.")
     _check_rates(ceiling_rate, floor_rate)
@@ -135,38 +157,45 @@ def add_zone(system: PurchasingSystem, actor, *, name: str, ceiling_rate: Decima
     return zone
 
 
-def _check_rates(ceiling_rate, floor_rate):
+def _check_rates(ceiling_rate, floor_rate, enhanced_rate=None):
     if ceiling_rate is None or ceiling_rate <= 0:
         raise DomainError("Enter an hourly ceiling rate greater than £0.")
     if floor_rate is not None and floor_rate > ceiling_rate:
         raise DomainError("The floor rate must not be more than the ceiling rate.")
+    if enhanced_rate is not None and enhanced_rate <= ceiling_rate:
+        raise DomainError("The enhanced rate is paid for hard-to-serve areas, so it must be more than the ceiling "
+                          "rate. Leave it empty if there is no enhanced rate.")
 
 
-def set_rate(lot: Lot, zone: Zone, actor, *, ceiling_rate: Decimal, floor_rate: Decimal | None = None) -> LotZoneRate:
+def set_rate(lot: Lot, zone: Zone, actor, *, ceiling_rate: Decimal, floor_rate: Decimal | None = None,
+             enhanced_rate: Decimal | None = None) -> LotZoneRate:
+    """Set a lot's hourly rates in a zone; they may change between rounds (members keep their agreed rate)."""
     system = lot.system
     _require_manager(system, actor)
-    _require_setup_editable(system)
+    _require_no_round_open(system, "its rates")
     if zone.system_id != system.id:
         raise DomainError("That zone belongs to another system.")
-    _check_rates(ceiling_rate, floor_rate)
+    _check_rates(ceiling_rate, floor_rate, enhanced_rate)
     rate = lot.rate_for(zone)
     before = None
     if rate is None:
-        rate = LotZoneRate(lot=lot, zone=zone, ceiling_rate=ceiling_rate, floor_rate=floor_rate)
+        rate = LotZoneRate(lot=lot, zone=zone, ceiling_rate=ceiling_rate, floor_rate=floor_rate,
+                           enhanced_rate=enhanced_rate)
         db.session.add(rate)
     else:
-        before = {"ceiling_rate": rate.ceiling_rate, "floor_rate": rate.floor_rate}
-        rate.ceiling_rate, rate.floor_rate = ceiling_rate, floor_rate
+        before = {"ceiling_rate": rate.ceiling_rate, "floor_rate": rate.floor_rate,
+                  "enhanced_rate": rate.enhanced_rate}
+        rate.ceiling_rate, rate.floor_rate, rate.enhanced_rate = ceiling_rate, floor_rate, enhanced_rate
     db.session.flush()
     record_event(actor, "rate.set", rate, authority_id=system.authority_id, before=before,
                  after={"lot": lot.number, "zone": zone.name, "ceiling_rate": ceiling_rate,
-                        "floor_rate": floor_rate})
+                        "floor_rate": floor_rate, "enhanced_rate": enhanced_rate})
     return rate
 
 
 def add_standard(lot: Lot, actor, *, kind: StandardKind, title: str, description: str = "") -> MinimumStandard:
     _require_manager(lot.system, actor)
-    _require_setup_editable(lot.system)
+    _require_lot_editable(lot)
     standard = MinimumStandard(lot=lot, kind=kind, title=title, description=description,
                                position=len(lot.standards) + 1)
     db.session.add(standard)
@@ -190,17 +219,8 @@ def add_question(
 ) -> Question:
     system = lot.system
     _require_manager(system, actor)
-    _require_setup_editable(system)
-    if weight is None or weight <= 0:
-        raise DomainError("Enter a weight greater than 0.")
-    if not 0 <= min_score <= system.scale_max:
-        raise DomainError(f"The minimum score must be between 0 and {system.scale_max}.")
-    section_weight = system.quality_weight if section is Section.quality else system.social_value_weight
-    if lot.section_weight_total(section) + Decimal(weight) > section_weight:
-        raise DomainError(
-            f"The {section.label.lower()} questions of {lot.name} would weigh more than the "
-            f"{section.label.lower()} weight of {section_weight}. Lower this question's weight."
-        )
+    _require_lot_editable(lot)
+    _check_question(lot, section, weight, min_score)
     question = Question(
         lot=lot, section=section, text=text, weight=Decimal(weight), word_limit=word_limit,
         min_score=min_score, scorer=scorer, guidance=guidance, position=len(lot.questions) + 1,
@@ -211,6 +231,295 @@ def add_question(
                  after={"lot": lot.number, "section": section, "weight": weight, "text": text,
                         "scorer": scorer, "min_score": min_score, "word_limit": word_limit})
     return question
+
+
+def _check_question(lot: Lot, section: Section, weight, min_score, *, replacing: Question | None = None) -> None:
+    system = lot.system
+    if weight is None or weight <= 0:
+        raise DomainError("Enter a weight greater than 0.")
+    if not 0 <= min_score <= system.scale_max:
+        raise DomainError(f"The minimum score must be between 0 and {system.scale_max}.")
+    section_weight = system.quality_weight if section is Section.quality else system.social_value_weight
+    others = sum((q.weight for q in lot.questions if q.section is section and q is not replacing), Decimal(0))
+    if others + Decimal(weight) > section_weight:
+        raise DomainError(
+            f"The {section.label.lower()} questions of {lot.name} would weigh more than the "
+            f"{section.label.lower()} weight of {section_weight}. Lower this question's weight."
+        )
+
+
+# ---- editing a system's settings, participating authorities, lots, zones, standards and questions
+
+#: settings that decide how applications are scored or which rules apply: fixed once a round has opened
+SCORING_SETTINGS = ("procedure", "quality_weight", "social_value_weight", "pass_mark", "scale_max", "always_open")
+SYSTEM_SETTINGS = ("title", "reference", "description", "starts_on", "ends_on", "standstill_working_days",
+                   "cadence_months") + SCORING_SETTINGS
+
+
+def update_system(system: PurchasingSystem, actor, **changes) -> PurchasingSystem:
+    """Change a system's settings. The public call-off list address (slug) never changes."""
+    _require_manager(system, actor)
+    unknown = set(changes) - set(SYSTEM_SETTINGS)
+    if unknown:
+        raise ValueError(f"Not a system setting: {', '.join(sorted(unknown))}")
+    if "pass_mark" in changes:
+        changes["pass_mark"] = Decimal(changes["pass_mark"])
+    changed = {k: v for k, v in changes.items() if getattr(system, k) != v}
+    if not changed:
+        return system
+    frozen = [k for k in changed if k in SCORING_SETTINGS]
+    if frozen:
+        _require_scoring_editable(system, "procedure, weights, pass mark, scale and always-open setting")
+    starts_on = changed.get("starts_on", system.starts_on)
+    ends_on = changed.get("ends_on", system.ends_on)
+    if ends_on <= starts_on:
+        raise DomainError("The end of the system's lifetime must be after its start.")
+    for round_ in system.rounds:
+        if london(round_.opens_at).date() < starts_on:
+            raise DomainError(f"The lifetime must start on or before {format_date(round_.opens_at)}, "
+                              f"when {round_.name} opens.")
+        if london(round_.closes_at).date() > ends_on:
+            raise DomainError(f"The lifetime must end on or after {format_date(round_.closes_at)}, "
+                              f"when {round_.name} closes.")
+    quality = changed.get("quality_weight", system.quality_weight)
+    social_value = changed.get("social_value_weight", system.social_value_weight)
+    if quality + social_value != 100:
+        raise DomainError("The quality and social value weights must add up to 100.")
+    if "reference" in changed and db.session.scalar(
+            select(func.count()).where(PurchasingSystem.reference == changed["reference"],
+                                       PurchasingSystem.id != system.id)):
+        raise DomainError(f"A system with the reference {changed['reference']} already exists. Choose another reference.")
+    standstill = changed.get("standstill_working_days", system.standstill_working_days)
+    if not 0 <= standstill <= 30:
+        raise DomainError("Enter a standstill period from 0 to 30 working days.")
+    before = {k: getattr(system, k) for k in changed}
+    for key, value in changed.items():
+        setattr(system, key, value)
+    db.session.flush()
+    record_event(actor, "system.updated", system, authority_id=system.authority_id, before=before, after=changed)
+    return system
+
+
+def add_participating_authority(system: PurchasingSystem, actor, *, authority_name: str,
+                                spend_cap: Decimal | None = None):
+    """Allow another council to call off from the system, up to an authorised spend; a new council is added by name."""
+    from .models import Authority, ParticipatingAuthority
+
+    _require_manager(system, actor)
+    name = " ".join((authority_name or "").split())
+    if not name:
+        raise DomainError("Enter the name of the council, like Peterborough City Council.")
+    _check_spend_cap(spend_cap)
+    authority = db.session.scalar(select(Authority).where(func.lower(Authority.name) == name.lower()))
+    if authority is not None and authority.id == system.authority_id:
+        raise DomainError(f"{authority.name} owns this system, so it cannot also be a participating authority.")
+    if authority is not None and any(p.authority_id == authority.id for p in system.participants):
+        raise DomainError(f"{authority.name} already takes part in this system. Change its spend cap instead.")
+    if authority is None:
+        slug = base = slugify(name) or "council"
+        n = 2
+        while db.session.scalar(select(func.count()).where(Authority.slug == slug)):
+            slug, n = f"{base}-{n}", n + 1
+        authority = Authority(name=name, slug=slug)
+        db.session.add(authority)
+        db.session.flush()
+        record_event(actor, "authority.created", authority, authority_id=system.authority_id, after={"name": name})
+    participant = ParticipatingAuthority(system=system, authority=authority, spend_cap=spend_cap)
+    db.session.add(participant)
+    db.session.flush()
+    record_event(actor, "participant.added", participant, authority_id=system.authority_id,
+                 after={"authority": authority.name, "spend_cap": spend_cap})
+    return participant
+
+
+def _check_spend_cap(spend_cap) -> None:
+    if spend_cap is not None and spend_cap <= 0:
+        raise DomainError("Enter a spend cap greater than £0, or leave it empty if there is no cap.")
+
+
+def set_spend_cap(participant, actor, *, spend_cap: Decimal | None):
+    _require_manager(participant.system, actor)
+    _check_spend_cap(spend_cap)
+    before = {"spend_cap": participant.spend_cap}
+    participant.spend_cap = spend_cap
+    db.session.flush()
+    record_event(actor, "participant.cap_set", participant, authority_id=participant.system.authority_id,
+                 before=before, after={"authority": participant.authority.name, "spend_cap": spend_cap})
+    return participant
+
+
+def remove_participating_authority(participant, actor) -> None:
+    system = participant.system
+    _require_manager(system, actor)
+    record_event(actor, "participant.removed", participant, authority_id=system.authority_id,
+                 before={"authority": participant.authority.name, "spend_cap": participant.spend_cap})
+    system.participants.remove(participant)
+    db.session.flush()
+
+
+def update_lot(lot: Lot, actor, *, title: str, description: str = "") -> Lot:
+    _require_manager(lot.system, actor)
+    _require_lot_editable(lot)
+    before = {"title": lot.title, "description": lot.description}
+    lot.title, lot.description = title.strip(), (description or "").strip()
+    db.session.flush()
+    record_event(actor, "lot.updated", lot, authority_id=lot.system.authority_id, before=before,
+                 after={"title": lot.title, "description": lot.description})
+    return lot
+
+
+def _applications_for_lot(lot: Lot) -> int:
+    from portal.onboarding.models import ApplicationLot
+
+    return db.session.scalar(select(func.count()).select_from(ApplicationLot).where(ApplicationLot.lot_id == lot.id))
+
+
+def delete_lot(lot: Lot, actor) -> None:
+    """Remove a lot that no round has offered and no application or member uses; later lots move up a number."""
+    system = lot.system
+    _require_manager(system, actor)
+    _require_lot_editable(lot)
+    if _applications_for_lot(lot) or db.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.lot_id == lot.id)):
+        raise DomainError(f"Providers have applied for {lot.name}, so it cannot be deleted: their applications "
+                          "must be kept.")
+    record_event(actor, "lot.deleted", lot, authority_id=system.authority_id,
+                 before={"number": lot.number, "title": lot.title, "questions": len(lot.questions),
+                         "standards": len(lot.standards)})
+    for child in [*lot.questions, *lot.standards, *lot.rates]:
+        db.session.delete(child)
+    number = lot.number
+    system.lots.remove(lot)
+    db.session.delete(lot)
+    db.session.flush()
+    for later in sorted((l for l in system.lots if l.number > number), key=lambda l: l.number):
+        later.number -= 1
+        db.session.flush()
+
+
+def rename_zone(zone: Zone, actor, *, name: str) -> Zone:
+    system = zone.system
+    _require_manager(system, actor)
+    name = name.strip()
+    clash = next((z for z in system.zones if z.name.lower() == name.lower() and z is not zone), None)
+    if clash is not None:
+        raise DomainError(f"The system already has a zone called {clash.name}.")
+    before = {"name": zone.name}
+    zone.name = name
+    db.session.flush()
+    record_event(actor, "zone.renamed", zone, authority_id=system.authority_id, before=before, after={"name": name})
+    return zone
+
+
+def delete_zone(zone: Zone, actor) -> None:
+    """Remove a zone nobody has bid for or serves, with its rates."""
+    from portal.onboarding.models import ApplicationZone
+
+    system = zone.system
+    _require_manager(system, actor)
+    _require_no_round_open(system, "its zones")
+    if db.session.scalar(select(func.count()).select_from(ApplicationZone).where(ApplicationZone.zone_id == zone.id)) \
+            or db.session.scalar(select(func.count()).select_from(MembershipZone).where(MembershipZone.zone_id == zone.id)):
+        raise DomainError(f"Providers have applied for or serve {zone.name}, so it cannot be deleted. "
+                          "Rename it instead if its area changed.")
+    record_event(actor, "zone.deleted", zone, authority_id=system.authority_id, before={"name": zone.name})
+    for rate in db.session.scalars(select(LotZoneRate).where(LotZoneRate.zone_id == zone.id)):
+        rate.lot.rates.remove(rate)
+        db.session.delete(rate)
+    system.zones.remove(zone)
+    db.session.delete(zone)
+    db.session.flush()
+
+
+def update_standard(standard: MinimumStandard, actor, *, kind: StandardKind, title: str,
+                    description: str = "") -> MinimumStandard:
+    lot = standard.lot
+    _require_manager(lot.system, actor)
+    _require_lot_editable(lot)
+    before = {"kind": standard.kind, "title": standard.title, "description": standard.description}
+    standard.kind, standard.title, standard.description = kind, title.strip(), (description or "").strip()
+    db.session.flush()
+    record_event(actor, "standard.updated", standard, authority_id=lot.system.authority_id, before=before,
+                 after={"kind": kind, "title": standard.title, "description": standard.description})
+    return standard
+
+
+def delete_standard(standard: MinimumStandard, actor) -> None:
+    lot = standard.lot
+    _require_manager(lot.system, actor)
+    _require_lot_editable(lot)
+    record_event(actor, "standard.deleted", standard, authority_id=lot.system.authority_id,
+                 before={"lot": lot.number, "kind": standard.kind, "title": standard.title})
+    lot.standards.remove(standard)
+    db.session.delete(standard)
+    for position, other in enumerate(lot.standards, start=1):
+        other.position = position
+    db.session.flush()
+
+
+def update_question(question: Question, actor, *, section: Section, text: str, weight: Decimal,
+                    word_limit: int = 500, min_score: int = 0, scorer: Scorer = Scorer.officers,
+                    guidance: str = "") -> Question:
+    lot = question.lot
+    _require_manager(lot.system, actor)
+    _require_lot_editable(lot)
+    _check_question(lot, section, weight, min_score, replacing=question)
+    fields = {"section": section, "text": text.strip(), "weight": Decimal(weight), "word_limit": word_limit,
+              "min_score": min_score, "scorer": scorer, "guidance": (guidance or "").strip()}
+    before = {k: getattr(question, k) for k in fields}
+    for key, value in fields.items():
+        setattr(question, key, value)
+    db.session.flush()
+    record_event(actor, "question.updated", question, authority_id=lot.system.authority_id, before=before,
+                 after=fields)
+    return question
+
+
+def delete_question(question: Question, actor) -> None:
+    lot = question.lot
+    _require_manager(lot.system, actor)
+    _require_lot_editable(lot)
+    record_event(actor, "question.deleted", question, authority_id=lot.system.authority_id,
+                 before={"lot": lot.number, "label": question.label, "text": question.text, "weight": question.weight})
+    lot.questions.remove(question)
+    db.session.delete(question)
+    for position, other in enumerate(lot.questions, start=1):
+        other.position = position
+    db.session.flush()
+
+
+def copy_system(system: PurchasingSystem, actor, *, title: str, reference: str, starts_on, ends_on) -> PurchasingSystem:
+    """A new system with this one's settings, lots, zones, rates, standards and questions (no rounds or members)."""
+    _require_manager(system, actor)
+    copy = create_system(
+        actor, title=title, reference=reference, procedure=system.procedure, starts_on=starts_on, ends_on=ends_on,
+        quality_weight=system.quality_weight, social_value_weight=system.social_value_weight,
+        pass_mark=system.pass_mark, scale_max=system.scale_max, always_open=system.always_open,
+        description=system.description, standstill_working_days=system.standstill_working_days,
+        cadence_months=system.cadence_months)
+    copy.scale_descriptions = list(system.scale_descriptions or [])
+    zones = {}
+    for zone in system.zones:
+        zones[zone.id] = Zone(system=copy, name=zone.name)
+        db.session.add(zones[zone.id])
+    for lot in system.lots:
+        new_lot = Lot(system=copy, number=lot.number, title=lot.title, description=lot.description)
+        db.session.add(new_lot)
+        for rate in lot.rates:
+            db.session.add(LotZoneRate(lot=new_lot, zone=zones[rate.zone_id], ceiling_rate=rate.ceiling_rate,
+                                       floor_rate=rate.floor_rate, enhanced_rate=rate.enhanced_rate))
+        for standard in lot.standards:
+            db.session.add(MinimumStandard(lot=new_lot, position=standard.position, kind=standard.kind,
+                                           title=standard.title, description=standard.description))
+        for question in lot.questions:
+            db.session.add(Question(lot=new_lot, position=question.position, section=question.section,
+                                    text=question.text, guidance=question.guidance, weight=question.weight,
+                                    word_limit=question.word_limit, min_score=question.min_score,
+                                    scorer=question.scorer))
+    db.session.flush()
+    record_event(actor, "system.copied", copy, authority_id=copy.authority_id,
+                 after={"from": system.reference, "lots": len(system.lots), "zones": len(system.zones)})
+    return copy
 
 
 # ---- rounds
@@ -248,6 +557,9 @@ def open_round_now(round_: Round, actor) -> Round:
     _require_manager(round_.system, actor)
     if round_.status is not RoundStatus.scheduled:
         raise DomainError(f"{round_.name} is {round_.status.label.lower()}, so it cannot be opened now.")
+    problems = round_.system.setup_problems()
+    if problems:
+        raise DomainError(f"{round_.name} cannot open until the system is ready: " + " ".join(problems))
     before = {"opens_at": round_.opens_at}
     round_.opens_at = now()
     db.session.flush()

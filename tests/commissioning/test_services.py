@@ -214,7 +214,7 @@ def test_set_rate_changes_the_rate_and_records_before_and_after(db, council, sys
     rate = lot.rate_for(zone)
     assert (rate.ceiling_rate, rate.floor_rate) == (Decimal("17.10"), Decimal("15.00"))
     event = db.session.scalar(select(AuditEvent).filter_by(action="rate.set"))
-    assert event.before == {"ceiling_rate": "16.22", "floor_rate": "14.17"}
+    assert event.before == {"ceiling_rate": "16.22", "floor_rate": "14.17", "enhanced_rate": None}
     assert event.after["ceiling_rate"] == "17.10"
 
 
@@ -266,12 +266,22 @@ def test_only_a_commissioner_of_the_owning_council_changes_the_setup(db, council
     assert system.lots[0].rate_for(system.zones[0]).ceiling_rate == Decimal("16.22")  # Fenland
 
 
+FROZEN_MESSAGES = {
+    "add_lot": "Round 1 is open until .*, so its lots cannot change while providers are applying",
+    "add_zone": "Round 1 is open until .*, so its zones cannot change while providers are applying",
+    "set_rate": "Round 1 is open until .*, so its rates cannot change while providers are applying",
+    "add_standard": "Lot 1: Providers of Care was offered in Round 1, which has opened, so its title, standards "
+                    "and questions are frozen",
+    "add_question": "Lot 2: Brokers of Care was offered in Round 1, which has opened, so its title, standards "
+                    "and questions are frozen",
+}
+
+
 @pytest.mark.parametrize("action", SETUP_ACTIONS)
 def test_setup_is_frozen_once_a_round_has_opened(db, council, system, make_round, action):
     make_round()  # opened yesterday
     before = snapshot(db)
-    with pytest.raises(DomainError, match="A round of this system has already opened, so its lots, standards "
-                                          "and questions are frozen"):
+    with pytest.raises(DomainError, match=FROZEN_MESSAGES[action]):
         SETUP_ACTIONS[action](system, council.commissioner)
     assert snapshot(db) == before
 
