@@ -1,7 +1,7 @@
 """Participating authorities with spend caps; standstill and cadence per system; when each lot was added
 
 Revision ID: h5a_system_settings
-Revises: 0002
+Revises: h3b_profile_colleagues
 Create Date: 2026-11-23 00:31:34.578292
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h5a_system_settings'
-down_revision = '0002'
+down_revision = 'h3b_profile_colleagues'
 branch_labels = None
 depends_on = None
 
