@@ -1,7 +1,7 @@
 """Forms a commissioner fills in to change a call-off list's members."""
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovTextArea
-from wtforms import RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.forms import BaseForm, GovDateField, SubmitButton, no_control_characters
@@ -47,3 +47,10 @@ class ImportUploadForm(BaseForm):
     file = FileField("CSV file of providers", widget=GovFileInput(),
                      description="One row per provider and lot, with the columns listed above")
     submit = SubmitButton("Check the file")
+
+
+class ImportConfirmForm(BaseForm):
+    #: the checked file travels with the confirmation and is checked again before anything is stored
+    csv_text = HiddenField(validators=[DataRequired()])
+    source = HiddenField()
+    submit = SubmitButton("Add these providers")

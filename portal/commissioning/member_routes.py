@@ -1,6 +1,6 @@
 """The commissioner's pages for a call-off list's members: the list, one member's page and history, and
 suspending, reinstating and removing. Thin wiring to commissioning.members."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -11,8 +11,8 @@ from portal.core import DomainError
 from portal.extensions import db
 from portal.onboarding.models import Organisation
 
-from . import bp, members
-from .member_forms import ReinstateForm, RemoveForm, SuspendForm
+from . import bp, member_import, members
+from .member_forms import ImportConfirmForm, ImportUploadForm, ReinstateForm, RemoveForm, SuspendForm
 from .models import ChangeCategory, Lot, Membership, MembershipChange, MembershipStatus, MembershipZone, PurchasingSystem, today
 from .routes import _managed
 
@@ -114,3 +114,63 @@ def remove_member(membership_id):
                         "Removal is final: the provider can only come back by applying in a new round. "
                         "Its history is kept.",
                         "{name} is removed from the call-off list.")
+
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+@bp.route("/systems/<int:system_id>/members/import", methods=["GET", "POST"])
+@roles_required(Role.commissioner)
+def import_members(system_id):
+    """Upload a CSV of providers from an earlier framework; the answer is a preview, nothing is stored."""
+    system = _managed(PurchasingSystem, system_id)
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+        if not upload or not upload.filename:
+            form.add_error("Select a CSV file", "file")
+        elif len(data) > MAX_IMPORT_BYTES:
+            form.add_error("The file must be smaller than 2 MB. Split it into smaller files", "file")
+        elif not upload.filename.lower().endswith(".csv"):
+            form.add_error("The file must be a CSV file. In Excel, use Save As and choose CSV UTF-8", "file")
+        else:
+            text = member_import.decode(data)
+            preview = member_import.preview_import(system, current_user, text)
+            confirm = ImportConfirmForm(formdata=None, data={"csv_text": text, "source": upload.filename})
+            return render_template("commissioning/import_preview.html", title="Check the providers to add",
+                                   system=system, preview=preview, confirm=confirm, source=upload.filename)
+    return render_template("commissioning/import.html", title="Add providers from an earlier framework",
+                           system=system, form=form, columns=member_import.COLUMNS)
+
+
+@bp.route("/systems/<int:system_id>/members/import/template.csv")
+@roles_required(Role.commissioner)
+def import_template(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    response = Response(member_import.template_csv(), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{system.slug}-providers-to-add.csv")
+    return response
+
+
+@bp.route("/systems/<int:system_id>/members/import/confirm", methods=["POST"])
+@roles_required(Role.commissioner)
+def confirm_import(system_id):
+    """Store every row of the checked file, or nothing: the file is checked again first."""
+    system = _managed(PurchasingSystem, system_id)
+    confirm = ImportConfirmForm()
+    if not confirm.validate_on_submit():
+        abort(400)
+    source = confirm.source.data or "the uploaded file"
+    try:
+        created = member_import.confirm_import(system, current_user, confirm.csv_text.data, source=source)
+    except DomainError as error:
+        db.session.rollback()
+        preview = member_import.preview_import(system, current_user, confirm.csv_text.data)
+        flash(str(error), "error")
+        return render_template("commissioning/import_preview.html", title="Check the providers to add",
+                               system=system, preview=preview, confirm=confirm, source=source)
+    db.session.commit()
+    flash(f"{len(created)} provider{'s' if len(created) != 1 else ''} added to the call-off list as direct awards.",
+          "success")
+    return redirect(url_for(".members_list", system_id=system.id))
