@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     is_owner: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: when the owner removed this colleague from the organisation; a removed user cannot sign in
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: shows the portal's text larger (a choice the person makes on the panel pages; remembered)
+    larger_text: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     authority = relationship("Authority")

@@ -2,11 +2,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
-from portal.core import UTCDateTime
+from portal.core import UTCDateTime, enum_column
 from portal.extensions import db
 
 
@@ -25,9 +25,18 @@ class Assignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     #: when the evaluator submitted all their scores; after that they cannot change them
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when a commissioner moved this work to another evaluator; the scores stay stored, uncounted
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: why the work moved (illness, a declared interest ...)
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+    #: the assignment that took this one's place
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
 
     application = relationship("Application", back_populates="assignments")
     evaluator = relationship("User", foreign_keys=[evaluator_id])
+    ended_by = relationship("User", foreign_keys=[ended_by_id])
+    replaced_by = relationship("Assignment", remote_side=[id])
     scores = relationship("Score", back_populates="assignment", cascade="all, delete-orphan")
     standard_assessments = relationship("StandardAssessment", back_populates="assignment",
                                         cascade="all, delete-orphan")
@@ -35,6 +44,18 @@ class Assignment(db.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    @property
+    def is_current(self) -> bool:
+        """Still this evaluator's work: not moved to another evaluator."""
+        return self.ended_at is None
+
+    @property
+    def progress(self) -> str:
+        """'to_do', 'in_progress' or 'done', as the work list shows it."""
+        if self.is_submitted:
+            return "done"
+        return "in_progress" if self.scores or self.standard_assessments else "to_do"
 
     def questions(self):
         """The questions this evaluator scores, across the lots the application bids for."""
@@ -70,13 +91,22 @@ class Assignment(db.Model):
 
     def can_read(self, user) -> bool:
         """The evaluator may read the answers: assigned, round closed, no interest blocking."""
-        if not self.belongs_to(user) or self.application.round.bids_sealed:
+        if not self.belongs_to(user) or not self.is_current or self.application.round.bids_sealed:
             return False
         declaration = self.conflict()
         return declaration is not None and declaration.clears_scoring
 
     def can_score(self, user) -> bool:
         return self.can_read(user) and not self.is_submitted
+
+
+class ConflictDecision(enum.Enum):
+    allowed = "allowed"  #: the evaluator goes on, with the recorded mitigation
+    reassigned = "reassigned"  #: the work moved to another evaluator
+
+    @property
+    def label(self) -> str:
+        return "Allowed with mitigation" if self is ConflictDecision.allowed else "Reassigned to another evaluator"
 
 
 class ConflictDeclaration(db.Model):
@@ -97,13 +127,32 @@ class ConflictDeclaration(db.Model):
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     #: a commissioner allowed the evaluator to go on despite the interest, with this mitigation
     allowed_with_mitigation: Mapped[str | None] = mapped_column(Text)
+    #: the commissioner's decision on a declared interest: allowed with mitigation, or reassigned
+    decision: Mapped[ConflictDecision | None] = mapped_column(enum_column(ConflictDecision))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    evaluator = relationship("User")
+    evaluator = relationship("User", foreign_keys=[evaluator_id])
     organisation = relationship("Organisation")
+    round = relationship("Round")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     @property
     def clears_scoring(self) -> bool:
-        return not self.has_interest or bool(self.allowed_with_mitigation)
+        return not self.has_interest or self.decision is ConflictDecision.allowed
+
+    @property
+    def awaits_decision(self) -> bool:
+        return self.has_interest and self.decision is None
+
+    @property
+    def status_label(self) -> str:
+        """The declaration and its decision in words, for the register and the work list."""
+        if not self.has_interest:
+            return "No interest"
+        if self.decision is None:
+            return "Interest declared: waiting for a decision"
+        return self.decision.label
 
 
 class Score(db.Model):
@@ -187,3 +236,26 @@ class ModeratedStandard(db.Model):
     moderated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     standard = relationship("MinimumStandard")
+
+
+class EvaluationExtension(db.Model):
+    """A commissioner's extension of the evaluation deadline from 10 to 15 working days, with why.
+
+    For a windowed round it covers the whole round (application_id is empty); in an always-open
+    system each application has its own clock, so it covers one application.
+    """
+
+    __tablename__ = "evaluation_extensions"
+    __table_args__ = (
+        UniqueConstraint("round_id", "application_id"),
+        CheckConstraint("justification <> ''", name="has_justification"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    justification: Mapped[str] = mapped_column(Text)
+    extended_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    extended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    extended_by = relationship("User")

@@ -19,31 +19,18 @@ from .models import (
 )
 
 MIN_JUSTIFICATION = 10
+#: panel members write in plain words: a short reason such as "Kind and clear." is enough (see
+#: panel.py); officers' reasons are held to the longer minimum, written against the guidance
+MIN_PANEL_JUSTIFICATION = 5
 
 
-def assign_evaluators(round_: Round, actor, evaluators: list[User]) -> list[Assignment]:
-    """Assign each evaluator to every application in evaluation in the round."""
-    from portal.commissioning.services import begin_evaluation
+def assign_evaluators(round_: Round, actor, evaluators: list[User], lot=None) -> list[Assignment]:
+    """Assign each evaluator to every application in evaluation in the round (or in one lot of it)."""
+    from .assigning import applications_to_assign, check_can_assign
 
-    if not round_.can_manage(actor):
-        raise NotAllowed("Only a commissioner of the owning council can assign evaluators.")
-    if round_.status not in (RoundStatus.closed, RoundStatus.in_evaluation):
-        raise DomainError(
-            f"{round_.name} is {round_.status.label.lower()}. Evaluators can be assigned once it has closed "
-            "and until decisions are confirmed."
-        )
-    # check the evaluators before starting evaluation, so a refusal leaves the round closed
-    if not evaluators:
-        raise DomainError("Select at least one evaluator.")
-    for evaluator in evaluators:
-        if not evaluator.is_scorer or evaluator.authority_id != round_.system.authority_id:
-            raise DomainError(f"{evaluator.name} is not an evaluator or panel member of this council.")
-    if round_.status is RoundStatus.closed:
-        begin_evaluation(round_, actor)
+    check_can_assign(round_, actor, evaluators)
     created = []
-    for application in round_.applications:
-        if application.status is not ApplicationStatus.in_evaluation:
-            continue
+    for application in applications_to_assign(round_, lot):
         have = {a.evaluator_id for a in application.assignments}
         for evaluator in evaluators:
             if evaluator.id in have:
@@ -68,7 +55,7 @@ def declare_conflicts(round_: Round, actor, declarations: dict[int, tuple[bool, 
         a.application.organisation_id
         for a in db.session.scalars(
             select(Assignment).join(Application).where(
-                Assignment.evaluator_id == actor.id, Application.round_id == round_.id)
+                Assignment.evaluator_id == actor.id, Application.round_id == round_.id, Assignment.ended_at.is_(None))
         )
     }
     if not assigned:
@@ -107,6 +94,9 @@ def declare_conflicts(round_: Round, actor, declarations: dict[int, tuple[bool, 
 def _require_can_score(assignment: Assignment, actor) -> None:
     if not assignment.belongs_to(actor):
         raise NotAllowed("This is not your assignment.")
+    if not assignment.is_current:
+        raise DomainError("A commissioner has moved this application to another evaluator. The scores you saved "
+                          "are kept with your name but no longer count.")
     if assignment.is_submitted:
         raise DomainError("You have already submitted your scores for this application; they cannot be changed.")
     if assignment.application.round.status is not RoundStatus.in_evaluation:
@@ -126,8 +116,9 @@ def record_score(assignment: Assignment, question, actor, *, score: int | None, 
     if score is None or not 0 <= score <= scale_max:
         raise DomainError(f"Choose a score from 0 to {scale_max}.")
     justification = (justification or "").strip()
-    if len(justification) < MIN_JUSTIFICATION:
-        raise DomainError(f"Write a justification of at least {MIN_JUSTIFICATION} characters for question {question.label}.")
+    minimum = MIN_PANEL_JUSTIFICATION if assignment.as_panel else MIN_JUSTIFICATION
+    if len(justification) < minimum:
+        raise DomainError(f"Write a justification of at least {minimum} characters for question {question.label}.")
     existing = assignment.score_for(question)
     before = None
     if existing is None:
@@ -192,9 +183,9 @@ def _require_can_moderate(application: Application, actor) -> None:
         raise NotAllowed("Only a commissioner of the owning council can moderate.")
     if application.round.status is not RoundStatus.in_evaluation:
         raise DomainError("Moderation happens while the round is in evaluation.")
-    if not application.assignments:
+    if not application.current_assignments:
         raise DomainError("Assign evaluators to this application before moderating.")
-    waiting = [a.evaluator.name for a in application.assignments if not a.is_submitted]
+    waiting = [a.evaluator.name for a in application.current_assignments if not a.is_submitted]
     if waiting:
         raise DomainError("Wait until every evaluator has submitted their scores. Still scoring: "
                           + ", ".join(waiting) + ".")

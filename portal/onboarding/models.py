@@ -210,6 +210,11 @@ class Application(db.Model):
     def chosen_lots(self):
         return [choice.lot for choice in self.lots]
 
+    @property
+    def current_assignments(self):
+        """The evaluators whose scores count: assignments not moved to someone else."""
+        return [a for a in self.assignments if a.ended_at is None]
+
     def answer_for(self, question) -> "Answer | None":
         return next((a for a in self.answers if a.question_id == question.id), None)
 
