@@ -2,7 +2,7 @@
 and the larger-text choice of a user.
 
 Revision ID: h4a_evaluation_depth
-Revises: h5b_commissioning_in_depth
+Revises: h3b_profile_colleagues
 Create Date: 2026-11-23 00:29:07.524472
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h4a_evaluation_depth'
-down_revision = 'h5b_commissioning_in_depth'
+down_revision = 'h3b_profile_colleagues'
 branch_labels = None
 depends_on = None
 
