@@ -2,7 +2,7 @@
 and the larger-text choice of a user.
 
 Revision ID: h4a_evaluation_depth
-Revises: h3b_profile_colleagues
+Revises: h5a_system_settings
 Create Date: 2026-11-23 00:29:07.524472
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h4a_evaluation_depth'
-down_revision = 'h3b_profile_colleagues'
+down_revision = 'h5a_system_settings'
 branch_labels = None
 depends_on = None
 
