@@ -148,6 +148,42 @@ class PurchasingSystem(db.Model):
         moment = moment or now()
         return next((r for r in self.rounds if r.opens_at <= moment < r.closes_at), None)
 
+    def lots_closed_to(self, organisation_id: int, *, apart_from=None) -> dict[int, str]:
+        """Lots an organisation cannot bid for again, by lot id, each with the sentence saying why: it is
+        already on the call-off list (active or suspended), or another of its applications for the lot is still
+        being decided. A removed member, or one not admitted, may apply again in a later round."""
+        from sqlalchemy import select
+
+        from portal.clock import format_date
+        from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus
+
+        names = {lot.id: lot.name for lot in self.lots}
+        closed = {}
+        held = db.session.execute(
+            select(Membership.lot_id, Membership.status, Membership.admitted_on)
+            .where(Membership.system_id == self.id, Membership.organisation_id == organisation_id,
+                   Membership.status != MembershipStatus.removed)).all()
+        for lot_id, status, admitted_on in held:
+            if status is MembershipStatus.suspended:
+                closed[lot_id] = (f"Your organisation's place on the call-off list for {names.get(lot_id)} is "
+                                  "suspended, so you cannot apply for it again. Contact the council about it.")
+            else:
+                closed[lot_id] = (f"Your organisation is already on the call-off list for {names.get(lot_id)} "
+                                  f"(admitted on {format_date(admitted_on)}), so you do not need to apply for it again.")
+        pending = db.session.execute(
+            select(ApplicationLot.lot_id, Round.number)
+            .join(Application, Application.id == ApplicationLot.application_id)
+            .join(Round, Round.id == Application.round_id)
+            .where(Round.system_id == self.id, Application.organisation_id == organisation_id,
+                   Application.id != (apart_from.id if apart_from is not None else -1),
+                   Round.published_at.is_(None),
+                   Application.status.in_([ApplicationStatus.submitted, ApplicationStatus.in_evaluation,
+                                           ApplicationStatus.decided]))).all()
+        for lot_id, number in pending:
+            closed.setdefault(lot_id, f"Your application for {names.get(lot_id)} in Round {number} is still being "
+                                      "decided, so you cannot apply for it again until its outcome is published.")
+        return closed
+
     @property
     def scoring_frozen(self) -> bool:
         """Weights, pass mark and scale stay as they were once a round has opened: past results must not move."""
@@ -455,6 +491,30 @@ class Round(db.Model):
 
     def has_closed(self, moment: datetime | None = None) -> bool:
         return (moment or now()) >= self.closes_at
+
+    @property
+    def standstill_ends_on(self) -> date | None:
+        """The last day of the standstill after the decisions were confirmed (None when the system has none)."""
+        from portal.clock import add_working_days
+
+        days = self.system.standstill_working_days
+        if not self.decided_at or not days:
+            return None
+        return add_working_days(self.decided_at, days)
+
+    @property
+    def publishable_from(self) -> date | None:
+        """The first day the decisions may be published after the standstill."""
+        from datetime import timedelta
+
+        ends_on = self.standstill_ends_on
+        return ends_on + timedelta(days=1) if ends_on else None
+
+    def in_standstill(self, moment: datetime | None = None) -> bool:
+        from portal.clock import london
+
+        ends_on = self.standstill_ends_on
+        return ends_on is not None and london(moment or now()).date() <= ends_on
 
     @property
     def bids_sealed(self) -> bool:

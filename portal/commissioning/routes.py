@@ -1,5 +1,5 @@
 """The commissioner's pages: thin wiring from requests to commissioning services."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
-from portal.clock import format_datetime, from_london
+from portal.clock import format_datetime, from_london, london, now
 from portal.core import DomainError
 from portal.evaluation.models import Assignment
 from portal.extensions import db
@@ -257,7 +257,21 @@ def _confirm_delete(action, *, title, caption, intro, button, done, back):
 def system(system_id):
     system = _managed(PurchasingSystem, system_id)
     return render_template("commissioning/system.html", title=system.title, system=system,
-                           problems=system.setup_problems(), Section=Section, running=system.round_open_now())
+                           problems=system.setup_problems(), Section=Section, running=system.round_open_now(),
+                           suggestions=_round_suggestions(system))
+
+
+def _round_suggestions(system) -> list[dict]:
+    """Next-round dates every 3 or 4 months (or the system's own cadence) after the last round."""
+    if system.always_open:
+        return []
+    cadences = [system.cadence_months] if system.cadence_months else [3, 4]
+    suggestions = []
+    for months in cadences:
+        dates = services.suggest_next_round(system, months)
+        if dates:
+            suggestions.append({"months": months, "opens_at": dates[0], "closes_at": dates[1]})
+    return suggestions
 
 
 @bp.route("/systems/<int:system_id>/lots/new", methods=["GET", "POST"])
@@ -518,7 +532,7 @@ def _weights_intro(lot) -> str:
 @roles_required(Role.commissioner)
 def new_round(system_id):
     system = _managed(PurchasingSystem, system_id)
-    form = RoundForm()
+    form = RoundForm(data=_round_form_prefill(system) if request.method == "GET" else None)
     if form.validate_on_submit():
         opens_at = from_london(datetime.combine(form.opens_on.data, datetime.strptime(form.opens_time.data, "%H:%M").time()))
         closes_at = from_london(datetime.combine(form.closes_on.data, datetime.strptime(form.closes_time.data, "%H:%M").time()))
@@ -531,10 +545,32 @@ def new_round(system_id):
             db.session.commit()
             flash(f"{round_.name} is scheduled.", "success")
             return redirect(url_for(".round", round_id=round_.id))
+    intro = "Providers can apply from the opening time until the closing time (UK time)."
+    if system.always_open:
+        intro += (" This system is always open: one round for the rest of its lifetime is usual, and each "
+                  "application is assessed as it arrives.")
+    elif request.args.get("cadence"):
+        intro += f" The dates suggested are {request.args['cadence']} months after the last round: change them if needed."
     return _form_page(form, "Schedule a round", caption=system.title, back_url=url_for(".system", system_id=system.id),
-                      intro="Providers can apply from the opening time until the closing time (UK time).",
+                      intro=intro,
                       field_params={"opens_time": {"classes": "govuk-input--width-5"},
                                     "closes_time": {"classes": "govuk-input--width-5"}})
+
+
+def _round_form_prefill(system) -> dict | None:
+    """A suggested window: `?cadence=N` months after the last round, or the whole lifetime for an always-open system."""
+    if system.always_open and not system.rounds:
+        start = max(london(now()).date() + timedelta(days=1), system.starts_on)
+        return {"opens_on": start, "opens_time": "09:00", "closes_on": system.ends_on, "closes_time": "17:00"}
+    months = request.args.get("cadence", type=int)
+    if not months or not 1 <= months <= 12:
+        return None
+    dates = services.suggest_next_round(system, months)
+    if dates is None:
+        return None
+    opens, closes = london(dates[0]), london(dates[1])
+    return {"opens_on": opens.date(), "opens_time": f"{opens:%H:%M}", "closes_on": closes.date(),
+            "closes_time": f"{closes:%H:%M}"}
 
 
 @bp.route("/rounds/<int:round_id>")

@@ -3,13 +3,13 @@
 Services never commit: the route commits once after the service returns.
 """
 import re
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal.audit.services import record_event
-from portal.clock import format_date, format_datetime, london, now
+from portal.clock import format_date, format_datetime, from_london, london, now
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
@@ -583,6 +583,44 @@ def close_round_early(round_: Round, actor, *, reason: str) -> Round:
     return round_
 
 
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def suggest_next_round(system: PurchasingSystem, months: int) -> tuple[datetime, datetime] | None:
+    """Dates for the next round `months` after the last one opened, for the commissioner to confirm or change.
+
+    Same weekday-independent day of the month and time of day, same window length (at least a week), never
+    before the last round closes nor in the past; None when it would not fit in the lifetime.
+    """
+    if not system.rounds:
+        return None
+    last = max(system.rounds, key=lambda r: r.opens_at)
+    opens_wall, closes_wall = london(last.opens_at), london(last.closes_at)
+    length = max(closes_wall.replace(tzinfo=None) - opens_wall.replace(tzinfo=None), timedelta(days=7))
+    clock_time = opens_wall.time().replace(tzinfo=None)
+    step = 1
+    while True:
+        day = _add_months(opens_wall.date(), months * step)
+        opens_at = from_london(datetime.combine(day, clock_time))
+        if opens_at >= last.closes_at and opens_at > now():
+            break
+        step += 1
+        if step > 240:
+            return None
+    closes_at = from_london(datetime.combine(day, clock_time) + length)
+    if london(closes_at).date() > system.ends_on:
+        return None
+    return opens_at, closes_at
+
+
 def pause_round(round_: Round, actor, *, reason: str) -> Round:
     """Stop new submissions for a while; drafts are kept and providers see the reason."""
     _require_manager(round_.system, actor)
@@ -787,6 +825,11 @@ def publish_round(round_: Round, actor) -> list[Membership]:
         raise DomainError(
             f"{round_.name} is {round_.status.label.lower()}. Confirm the decisions before publishing."
         )
+    if round_.in_standstill():
+        raise DomainError(
+            f"The standstill period of {round_.system.standstill_working_days} working days ends at the end of "
+            f"{format_date(round_.standstill_ends_on)}. Publish the decisions from "
+            f"{format_date(round_.publishable_from)}.")
     today = now().date()
     memberships = []
     for application in round_.applications:

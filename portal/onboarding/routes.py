@@ -110,7 +110,8 @@ def choose_lots(application_id):
             db.session.commit()
             return redirect(url_for(".task_list", application_id=application.id))
     return render_template("onboarding/lots.html", title="Choose lots and zones", application=application,
-                           form=form, system=system)
+                           form=form, system=system,
+                           closed_lots=system.lots_closed_to(application.organisation_id, apart_from=application))
 
 
 def _lot_item_or_404(application, model, item_id):

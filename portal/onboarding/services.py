@@ -104,6 +104,14 @@ def start_application(round_: Round, actor) -> Application:
     return application
 
 
+def _refuse_lots_closed_to(application: Application, lot_ids) -> None:
+    """A member already admitted to a lot (or with an application for it still being decided) cannot bid again."""
+    closed = application.round.system.lots_closed_to(application.organisation_id, apart_from=application)
+    for lot_id in lot_ids:
+        if lot_id in closed:
+            raise DomainError(closed[lot_id] + " Remove it from this application.")
+
+
 def choose_lots(application: Application, actor, choices: dict[int, list[int]]) -> Application:
     """Set the lots (by id) and, for each, the zones (by id) the provider bids for."""
     _require_provider_of(application, actor)
@@ -120,6 +128,7 @@ def choose_lots(application: Application, actor, choices: dict[int, list[int]]) 
             raise DomainError(f"Select at least one zone for {lots[lot_id].name}.")
         if any(z not in zones for z in zone_ids):
             raise DomainError("Select zones from this system only.")
+    _refuse_lots_closed_to(application, choices)
     before = {c.lot_id: [z.zone_id for z in c.zones] for c in application.lots}
     for choice in list(application.lots):
         if choice.lot_id not in choices:
@@ -239,6 +248,7 @@ def submit_application(application: Application, actor, *, declaration_confirmed
         raise DomainError(f"This application is {application.status.label.lower()}, so it cannot be submitted.")
     if not round_.is_open(moment):
         raise DomainError(_not_open_message(round_))
+    _refuse_lots_closed_to(application, [c.lot_id for c in application.lots])
     missing = unfinished_tasks(application)
     if missing:
         raise DomainError(
