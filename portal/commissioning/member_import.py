@@ -22,6 +22,14 @@ from sqlalchemy.orm import selectinload
 from portal.audit.services import record_event
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
+from portal.onboarding.identifiers import (
+    COMPANIES_HOUSE,
+    COMPANIES_HOUSE_MESSAGE,
+    CQC_ID,
+    CQC_PROVIDER_MESSAGE,
+    normalise_companies_house,
+    normalise_cqc_id,
+)
 from portal.onboarding.models import Organisation
 
 from .models import (
@@ -40,7 +48,7 @@ MAX_ROWS = 5000
 #: the columns, as (key, heading in the template file, what to put in it); headings match loosely
 COLUMNS = (
     ("legal_name", "Organisation legal name", "As registered at Companies House"),
-    ("companies_house_number", "Companies House number", "8 characters, like 02345678; leading zeros may be left out"),
+    ("companies_house_number", "Companies House number", "8 characters, like 02345678 or SC123456, with any 0s at the start"),
     ("cqc_provider_id", "CQC provider ID", "Like 1-101234567; may be empty for a provider CQC does not register"),
     ("lot", "Lot", "The lot's number (1) or title (Providers of Care)"),
     ("zones", "Zones", "One or more zone names separated by semicolons, like Peterborough; Fenland"),
@@ -118,13 +126,6 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def _normalise_company_number(text: str) -> str:
-    text = re.sub(r"\s", "", text).upper()
-    if text.isdigit() and len(text) < 8:
-        text = text.zfill(8)
-    return text
-
-
 def _load_system(system: PurchasingSystem) -> PurchasingSystem:
     """The system's lots with their rates and zones, loaded once for the whole file."""
     db.session.scalars(select(Lot).where(Lot.system_id == system.id).options(selectinload(Lot.rates))).all()
@@ -194,16 +195,16 @@ def _check_row(row: ImportRow, system, lots_by_number, lots_by_title, zones_by_n
     elif len(row.legal_name) > 200:
         row.errors.append("The legal name must be 200 characters or fewer.")
 
-    row.companies_house_number = _normalise_company_number(values["companies_house_number"])
+    row.companies_house_number = normalise_companies_house(values["companies_house_number"]) or ""
     if not row.companies_house_number:
         row.errors.append("Enter the Companies House number.")
-    elif not re.fullmatch(r"[A-Z0-9]{8}", row.companies_house_number):
+    elif not COMPANIES_HOUSE.match(row.companies_house_number):
         row.errors.append(f"The Companies House number {values['companies_house_number']} is not valid. "
-                          "It has 8 characters, like 02345678 or SC123456.")
+                          f"{COMPANIES_HOUSE_MESSAGE}.")
 
-    row.cqc_provider_id = values["cqc_provider_id"]
-    if row.cqc_provider_id and not re.fullmatch(r"1-\d{9,11}", row.cqc_provider_id):
-        row.errors.append(f"The CQC provider ID {row.cqc_provider_id} is not valid. It looks like 1-101234567.")
+    row.cqc_provider_id = normalise_cqc_id(values["cqc_provider_id"]) or ""
+    if row.cqc_provider_id and not CQC_ID.match(row.cqc_provider_id):
+        row.errors.append(f"The CQC provider ID {row.cqc_provider_id} is not valid. {CQC_PROVIDER_MESSAGE}.")
 
     lot_text = values["lot"]
     lot_key = re.sub(r"^lot\s*", "", lot_text, flags=re.I).split(":")[0].strip()

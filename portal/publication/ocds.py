@@ -49,8 +49,8 @@ def _authority_party(authority, roles) -> dict:
 
 
 def _participants(system) -> list:
-    """Councils other than the owner allowed to call off from the system (none until a system names them)."""
-    return [a for a in (getattr(system, "participating_authorities", None) or []) if a.id != system.authority_id]
+    """The councils other than the owner allowed to call off from the system."""
+    return [p.authority for p in system.participants if p.authority_id != system.authority_id]
 
 
 def _supplier_party(organisation: Organisation) -> dict:

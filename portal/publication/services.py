@@ -16,6 +16,7 @@ from portal.commissioning.models import (
     MembershipChange,
     MembershipStatus,
     MembershipZone,
+    ParticipatingAuthority,
     PurchasingSystem,
     Zone,
     today,
@@ -60,6 +61,7 @@ def system_by_slug(slug: str) -> PurchasingSystem | None:
             joinedload(PurchasingSystem.authority),
             selectinload(PurchasingSystem.lots),
             selectinload(PurchasingSystem.zones),
+            selectinload(PurchasingSystem.participants).joinedload(ParticipatingAuthority.authority),
         )
     )
 

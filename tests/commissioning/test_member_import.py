@@ -14,13 +14,13 @@ from portal.onboarding.models import Organisation
 
 HEADER = "Organisation legal name,Companies House number,CQC provider ID,Lot,Zones,Rate,Admitted on\n"
 GOOD = HEADER + (
-    "Hales Group Limited,2345678,1-101234567,1,Peterborough; Fenland,16.20,2021-04-01\n"
+    "Hales Group Limited,02345678,1-101234567,1,Peterborough; Fenland,16.20,2021-04-01\n"
     "DIAL Peterborough,07654321,,Brokers of Care,Peterborough,18.00,01/05/2021\n"
 )
 BAD = HEADER + (
     "Hales Group Limited,02345678,1-101234567,Lot 7,Peterborough,16.20,2021-04-01\n"   # unknown lot
     "Alpha Care,11111111,1-100000001,1,Wisbech,16.00,2021-04-01\n"                   # unknown zone
-    "Beta Care,2222X,1-1000,1,Fenland,sixteen,2021-02-30\n"                           # bad numbers and date
+    "Beta Care,2222222,1-1000,1,Fenland,sixteen,2021-02-30\n"                           # bad numbers and date
     "Gamma Care,33333333,,1,Fenland,17.50,2021-04-01\n"                              # above the Fenland ceiling
     "Delta Care,44444444,,1,Huntingdonshire,14.00,2021-04-01\n"                      # below the floor
     "Epsilon Care,55555555,,1,Peterborough,19.00,2021-04-01\n"                       # fine
@@ -37,7 +37,7 @@ def test_preview_checks_every_row_and_stores_nothing(db, council, system):
     errors = {row.line: row.errors for row in preview.rows}
     assert "There is no lot Lot 7 in this system" in errors[2][0]
     assert "There is no zone called Wisbech" in errors[3][0]
-    assert any("Companies House number 2222X is not valid" in e for e in errors[4])
+    assert any("Companies House number 2222222 is not valid. Enter a Companies House number in the correct format" in e for e in errors[4])
     assert any("CQC provider ID 1-1000 is not valid" in e for e in errors[4])
     assert any("The rate sixteen is not an amount" in e for e in errors[4])
     assert any("The date 2021-02-30 is not a real date" in e for e in errors[4])

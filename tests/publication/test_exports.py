@@ -220,3 +220,16 @@ def test_downloads_run_a_fixed_number_of_queries(db, client, council, system, li
             members.suspend_membership(membership, council.commissioner, category=ChangeCategory.other, reason="x")
     db.session.commit()
     assert _count_queries(db, client, url) == few
+
+
+def test_ocds_names_participating_councils_as_buyers(db, client, council, system, listed):
+    from portal.commissioning.models import ParticipatingAuthority
+
+    db.session.add(ParticipatingAuthority(system=system, authority_id=council.other_commissioner.authority_id))
+    db.session.commit()
+    package = client.get(f"/call-off-lists/{system.slug}.ocds.json").get_json()
+    assert not list(ocds_validator().iter_errors(package))
+    tender = package["releases"][0]
+    assert tender["tender"]["techniques"]["dynamicPurchasingSystem"] == {"type": "open"}
+    assert [(p["name"], p["roles"]) for p in tender["parties"]] == [
+        ("Cambridgeshire County Council", ["buyer", "procuringEntity"]), ("Peterborough City Council", ["buyer"])]
