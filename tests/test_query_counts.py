@@ -35,6 +35,14 @@ PAGES = [
     ("round in evaluation", "commissioner", "/commissioning/rounds/{evaluation_round_id}", "Round"),
     ("published round", "commissioner", "/commissioning/rounds/{published_round_id}", "Round"),
     ("audit log", "commissioner", "/audit/", "Audit log"),
+    ("conflicts register", "commissioner", "/evaluation/rounds/{evaluation_round_id}/conflicts-register",
+     "Conflicts of interest register"),
+    ("conflicts register CSV", "commissioner", "/evaluation/rounds/{evaluation_round_id}/conflicts-register.csv",
+     "Provider,Evaluator"),
+    ("consistency", "commissioner", "/evaluation/rounds/{evaluation_round_id}/consistency",
+     "How consistently evaluators score"),
+    ("application evaluators", "commissioner",
+     "/evaluation/applications/{moderation_application_id}/evaluators", "Evaluators of"),
 ]
 
 

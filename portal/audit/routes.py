@@ -1,14 +1,13 @@
 """The audit log, for the commissioners of the council whose records the events touch."""
-import csv
-import io
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import clock
 from portal.auth.decorators import roles_required
 from portal.auth.models import Role, User
+from portal.documents.csv_download import csv_download
 from portal.extensions import db
 
 from . import bp, services
@@ -68,23 +67,5 @@ def export():
     _, filters = _filter_form(current_user.authority_id)
     rows = services.export_rows(current_user.authority_id, filters)
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        yield "\ufeff"
-        for row in rows:
-            writer.writerow([_csv_safe(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
     today = clock.london(clock.now()).date().isoformat()
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=f"audit-log-{today}.csv")
-    return response
-
-
-def _csv_safe(value):
-    from portal.publication.services import csv_safe
-
-    return csv_safe(value)
+    return csv_download(rows, f"audit-log-{today}.csv")

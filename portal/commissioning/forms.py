@@ -226,13 +226,6 @@ class ExtendForm(BaseForm):
     submit = SubmitButton("Extend the round")
 
 
-class AssignForm(BaseForm):
-    evaluators = SelectMultipleField("Evaluators", widget=GovCheckboxesInput(), coerce=int,
-                                     description="Each one is assigned to every application in evaluation. "
-                                                 "Panel members score only the questions marked for the panel.")
-    submit = SubmitButton("Assign evaluators")
-
-
 class DecisionForm(BaseForm):
     outcome = RadioField("Decision", widget=GovRadioInput(),
                          choices=[(Outcome.admit.value, "Admit to the call-off list"), (Outcome.reject.value, "Do not admit")],

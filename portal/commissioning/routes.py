@@ -16,7 +16,6 @@ from portal.onboarding.models import Application, ApplicationLot, ApplicationSta
 
 from . import bp, services
 from .forms import (
-    AssignForm,
     ConfirmForm,
     CopySystemForm,
     DecisionForm,
@@ -596,9 +595,12 @@ def round(round_id):
         if page.items:
             progress = {application_id: (assigned, submitted) for application_id, assigned, submitted in db.session.execute(
                 select(Assignment.application_id, func.count(), func.count(Assignment.submitted_at))
-                .where(Assignment.application_id.in_([a.id for a in page.items]))
+                .where(Assignment.application_id.in_([a.id for a in page.items]), Assignment.ended_at.is_(None))
                 .group_by(Assignment.application_id))}
+    from portal.evaluation.deadlines import round_evaluation_clocks
+
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
+                           evaluation_clocks=round_evaluation_clocks(round_, page.items if page else []),
                            counts=counts, extensions=services.round_extensions(round_), page=page,
                            applications=page.items if page else [], progress=progress, RoundStatus=RoundStatus,
                            ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(), reason_form=ReasonForm())
@@ -704,30 +706,9 @@ def extend_round(round_id):
 @bp.route("/rounds/<int:round_id>/assign", methods=["GET", "POST"])
 @roles_required(Role.commissioner)
 def assign(round_id):
-    from portal.evaluation.services import assign_evaluators
+    from portal.evaluation.manage_routes import assign_round_page
 
-    round_ = _managed(Round, round_id)
-    staff = db.session.scalars(
-        select(User).where(User.authority_id == current_user.authority_id,
-                           User.role.in_([Role.evaluator, Role.panel_member]), User.active.is_(True))
-        .order_by(User.role, User.name)).all()
-    form = AssignForm()
-    form.evaluators.choices = [(u.id, f"{u.name} ({u.role.label})") for u in staff]
-    if form.validate_on_submit():
-        chosen = [u for u in staff if u.id in (form.evaluators.data or [])]
-        try:
-            created = assign_evaluators(round_, current_user, chosen)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "evaluators")
-        else:
-            db.session.commit()
-            flash(f"{len(created)} assignments made.", "success")
-            return redirect(url_for(".round", round_id=round_.id))
-    return _form_page(form, "Assign evaluators", caption=f"{round_.system.title}: {round_.name}",
-                      back_url=url_for(".round", round_id=round_.id),
-                      field_params={"evaluators": {"fieldset": {"legend": {"text": "Who will evaluate this round?",
-                                                                           "classes": "govuk-fieldset__legend--m"}}}})
+    return assign_round_page(_managed(Round, round_id))
 
 
 @bp.route("/applications/<int:application_id>/decision", methods=["GET", "POST"])

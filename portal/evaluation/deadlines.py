@@ -110,3 +110,11 @@ def extend_evaluation_deadline(round_, actor, *, justification: str, application
                         "working_days": EXTENDED_WORKING_DAYS, "due_on": clock.due_on.isoformat() if clock else None,
                         "justification": justification})
     return extension
+
+
+def round_evaluation_clocks(round_, applications) -> dict:
+    """The round page's clocks: the round's own, and one per listed application in an always-open system."""
+    extensions = extensions_for([round_.id])
+    return {"round": evaluation_clock(round_, None, extensions),
+            "applications": {a.id: evaluation_clock(round_, a, extensions) for a in applications}
+            if round_.system.always_open else {}}

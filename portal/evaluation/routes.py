@@ -1,7 +1,7 @@
 """The evaluator's, panel member's and moderator's pages: thin wiring to evaluation services."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
@@ -15,6 +15,7 @@ from portal.onboarding.models import Application, Organisation
 from . import bp, services
 from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard, Score
+from .deadlines import evaluation_clock, extensions_for
 from .results import application_results, automatic_standard_result
 
 EVALUATION_WORKING_DAYS = 10
@@ -54,8 +55,21 @@ def work_list():
     rounds = {}
     for assignment in assignments:
         rounds.setdefault(assignment.application.round, []).append(assignment)
+    extensions = extensions_for(round_ids)
+    # to do / in progress / done per round, over all the evaluator's current work (not just this page)
+    progress = {round_id: {"total": total, "done": done, "in_progress": started - done, "to_do": total - started}
+                for round_id, total, done, started in db.session.execute(
+                    select(Application.round_id, func.count(func.distinct(Assignment.id)),
+                           func.count(func.distinct(case((Assignment.submitted_at.is_not(None), Assignment.id)))),
+                           func.count(func.distinct(Score.assignment_id)))
+                    .select_from(Assignment).join(Application)
+                    .outerjoin(Score, Score.assignment_id == Assignment.id)
+                    .where(Assignment.evaluator_id == current_user.id, Assignment.ended_at.is_(None),
+                           Application.round_id.in_(round_ids))
+                    .group_by(Application.round_id))} if round_ids else {}
     return render_template("evaluation/work_list.html", title="Your evaluations", rounds=rounds, declared=declared,
-                           started=started, page=page, deadline=evaluation_deadline)
+                           started=started, page=page, deadline=evaluation_deadline, progress=progress,
+                           clock=lambda round_, application=None: evaluation_clock(round_, application, extensions))
 
 
 @bp.route("/rounds/<int:round_id>/conflicts", methods=["GET", "POST"])
@@ -64,7 +78,8 @@ def conflicts(round_id):
     round_ = load_or_404(Round, round_id)
     assignments = db.session.scalars(
         select(Assignment).join(Application).where(Assignment.evaluator_id == current_user.id,
-                                                   Application.round_id == round_.id)).all()
+                                                   Application.round_id == round_.id,
+                                                   Assignment.ended_at.is_(None))).all()
     if not assignments:
         abort(404)
     organisations = sorted({a.application.organisation for a in assignments}, key=lambda o: o.legal_name)
@@ -135,6 +150,9 @@ def score(assignment_id):
             return redirect(url_for(".conflicts", round_id=assignment.application.round_id))
         abort(403)
     application = assignment.application
+    if assignment.as_panel and request.method == "GET":
+        from .panel_routes import first_answer_page
+        return first_answer_page(assignment)
     form = scoring_form(assignment, request.form if request.method == "POST" else None)
     if request.method == "POST" and not assignment.is_submitted and form.validate():
         if _save_scores(assignment, form) and form.submit_all.data:
@@ -162,6 +180,7 @@ def score(assignment_id):
     return render_template(template, title=f"Score {application.organisation.legal_name}", assignment=assignment,
                            application=application, form=form, others=others,
                            deadline=evaluation_deadline(application.round),
+                           clock=evaluation_clock(application.round, application),
                            automatic_standard_result=automatic_standard_result)
 
 
@@ -242,8 +261,9 @@ def moderate(application_id):
             return redirect(url_for(".moderate", application_id=application.id))
         db.session.rollback()
     results = application_results(application, list(moderated_scores.values()), list(moderated_standards.values()))
-    ready = application.assignments and all(a.is_submitted for a in application.assignments)
+    ready = application.current_assignments and all(a.is_submitted for a in application.current_assignments)
     return render_template("evaluation/moderate.html", title=f"Moderate {application.organisation.legal_name}",
                            application=application, form=form, results=results, ready=ready,
+                           clock=evaluation_clock(application.round, application),
                            moderated_scores=moderated_scores, automatic_standard_result=automatic_standard_result,
                            can_edit=application.round.status is RoundStatus.in_evaluation)

@@ -1,6 +1,4 @@
 """The public call-off lists: no sign-in needed, read-only."""
-import csv
-import io
 import json
 import tempfile
 
@@ -8,6 +6,7 @@ from flask import Response, abort, current_app, render_template, request, stream
 
 from portal import clock
 from portal.commissioning.models import MembershipStatus
+from portal.documents.csv_download import csv_download
 from portal.extensions import db
 
 from . import bp, exports, services
@@ -100,22 +99,7 @@ def call_off_list(slug):
 def call_off_list_csv(slug):
     """The call-off list as a CSV file, one row per member per zone, with the page's filters."""
     system = _system_or_404(slug)
-    rows = services.call_off_rows(system, *_filters(system))
-
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        # a byte order mark, so spreadsheet programs read the names as UTF-8
-        yield "\ufeff"
-        for row in rows:
-            writer.writerow([services.csv_safe(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=_filename(system, "csv"))
-    return response
+    return csv_download(services.call_off_rows(system, *_filters(system)), _filename(system, "csv"))
 
 
 @bp.route("/<slug>.json")

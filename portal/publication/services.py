@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portal.documents.csv_download import FORMULA_STARTS, csv_safe  # noqa: F401 (kept importable from here)
 from portal.commissioning.models import (
     Authority,
     Lot,
@@ -253,14 +254,3 @@ def call_off_rows(system: PurchasingSystem, lot_id: int | None = None, zone_id: 
     yield CSV_HEADER
     yield from flat_rows(member_records(system, lot_id, zone_id, status, batch_size))
 
-
-#: a spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """value as CSV cell text that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
