@@ -63,6 +63,24 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{result.checked} event(s) before it are intact.", err=True)
         raise SystemExit(1)
 
+    @app.cli.command("send-notifications")
+    def send_notifications():
+        """Queue due provider emails (round opened, 3-day closing reminder); idempotent, run it from cron."""
+        from sqlalchemy.exc import IntegrityError
+
+        from portal.onboarding.notifications import send_due_notifications
+
+        try:
+            counts = send_due_notifications()
+            db.session.commit()
+        except IntegrityError:
+            # another run recorded the same notices first: its emails stand, this run's are dropped
+            db.session.rollback()
+            click.echo("Another run sent these notifications at the same time; nothing more to send.")
+            return
+        click.echo(f"{counts['rounds_opened']} round(s) opened: {counts['opened_emails']} email(s) to followers. "
+                   f"{counts['reminders']} draft(s) closing within 3 days: {counts['reminder_emails']} reminder(s).")
+
     @app.cli.command("create-commissioner")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

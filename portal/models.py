@@ -29,8 +29,11 @@ from portal.onboarding.models import (  # noqa: F401
     Application,
     ApplicationLot,
     ApplicationZone,
+    Clarification,
     Invitation,
     Organisation,
     OrganisationLocation,
+    SentNotice,
     StandardResponse,
+    SystemFollow,
 )

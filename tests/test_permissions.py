@@ -54,6 +54,8 @@ SEALED = [
     ("/provider/organisation",                  [302, 200, 200, 403, 403, 403, 403, 403]),
     ("/provider/organisation/edit",             [302, 200, 200, 403, 403, 403, 403, 403]),
     ("/provider/organisation/invite",           [302, 200, 200, 403, 403, 403, 403, 403]),
+    ("/provider/rounds/{round}/clarifications", [302, 200, 200, 403, 403, 403, 403, 403]),
+    ("/commissioning/rounds/{round}/clarifications", [302, 403, 403, 403, 403, 200, 404, 403]),
 ]
 
 

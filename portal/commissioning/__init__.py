@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("commissioning", __name__, url_prefix="/commissioning")
 
-from . import member_routes, routes  # noqa: E402,F401
+from . import clarification_routes, member_routes, routes  # noqa: E402,F401

@@ -624,7 +624,16 @@ def _round_action(round_id, action, message, **kwargs):
 @bp.route("/rounds/<int:round_id>/open", methods=["POST"])
 @roles_required(Role.commissioner)
 def open_round(round_id):
-    return _round_action(round_id, services.open_round_now, "The round is open. Providers can apply now.")
+    return _round_action(round_id, _open_and_notify, "The round is open. Providers can apply now, and "
+                         "providers who follow this system have been emailed.")
+
+
+def _open_and_notify(round_, actor):
+    """Open the round now and send what is due at once, rather than at the next run of send-notifications."""
+    from portal.onboarding.notifications import send_due_notifications
+
+    services.open_round_now(round_, actor)
+    send_due_notifications()
 
 
 @bp.route("/rounds/<int:round_id>/close-early", methods=["GET", "POST"])

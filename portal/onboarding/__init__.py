@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("onboarding", __name__, url_prefix="/provider")
 
-from . import organisation_routes, routes  # noqa: E402,F401
+from . import organisation_routes, round_routes, routes  # noqa: E402,F401

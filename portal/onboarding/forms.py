@@ -3,12 +3,22 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovRadioInput,
     GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.forms import BaseForm, GovDateField, MoneyField, SubmitButton, no_control_characters
 
@@ -189,3 +199,42 @@ class AcceptInvitationForm(BaseForm):
     password = _Register.password
     confirm_password = _Register.confirm_password
     submit = SubmitButton("Join your organisation")
+
+
+# ---- clarifications and following
+
+
+class ClarificationForm(BaseForm):
+    question = TextAreaField(
+        "Your question", widget=GovCharacterCount(),
+        description="Ask about this round: its lots, standards, questions, rates or documents. The council may publish "
+                    "the question and its answer to every applicant, without your organisation's name.",
+        validators=[DataRequired("Enter your question"),
+                    Length(max=5000, message="Shorten your question to 5000 characters or fewer"),
+                    no_control_characters])
+    ask = SubmitButton("Send your question")
+
+
+class AnswerClarificationForm(BaseForm):
+    published_question = TextAreaField(
+        "The question as other applicants will see it", widget=GovTextArea(),
+        description="Remove anything that identifies the provider who asked, such as its name, staff or places.",
+        validators=[Length(max=5000), no_control_characters])
+    answer = TextAreaField("Your answer", widget=GovTextArea(),
+                           validators=[DataRequired("Enter the answer"), Length(max=10000), no_control_characters])
+    audience = RadioField(
+        "Who should see the answer?", widget=GovRadioInput(),
+        choices=[("all", "Publish to every applicant of the round, without the asker's name"),
+                 ("asker", "Answer the provider who asked, privately")],
+        validators=[InputRequired("Choose who should see the answer")])
+    save = SubmitButton("Send the answer")
+
+    def validate_published_question(self, field):
+        if self.audience.data == "all" and not (field.data or "").strip():
+            raise ValidationError("Enter the question as other applicants will see it")
+
+
+class FollowForm(BaseForm):
+    #: where to go back to: the page the button was on
+    next = HiddenField()
+    submit = SubmitButton("Follow")

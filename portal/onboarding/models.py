@@ -384,3 +384,92 @@ def application_tasks(application: Application) -> list[dict]:
 
 def unfinished_tasks(application: Application) -> list[dict]:
     return [t for t in application_tasks(application) if t["status"] is not TaskStatus.completed]
+
+
+# ---- clarifications, following a system, and the notices sent
+
+
+class ClarificationStatus(enum.Enum):
+    asked = "asked"  #: waiting for the council's answer
+    published = "published"  #: answered for every applicant of the round, without the asker's name
+    answered_privately = "answered_privately"  #: answered to the asking organisation only
+
+    @property
+    def label(self) -> str:
+        return {ClarificationStatus.asked: "Waiting for an answer",
+                ClarificationStatus.published: "Published to all applicants",
+                ClarificationStatus.answered_privately: "Answered privately"}[self]
+
+
+class Clarification(db.Model):
+    """A provider's question about a round, and the council's answer."""
+
+    __tablename__ = "clarifications"
+    __table_args__ = (
+        CheckConstraint("status = 'asked' OR (answer IS NOT NULL AND answered_at IS NOT NULL)",
+                        name="answered_has_answer"),
+        CheckConstraint("status <> 'published' OR published_question IS NOT NULL",
+                        name="published_has_question"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: the question as the provider wrote it; only the council and the asking organisation see it
+    question: Mapped[str] = mapped_column(Text)
+    #: the question as published to every applicant, edited by the council to remove anything identifying
+    published_question: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ClarificationStatus] = mapped_column(
+        enum_column(ClarificationStatus), default=ClarificationStatus.asked, index=True)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round = relationship("Round")
+    organisation = relationship("Organisation")
+    asked_by = relationship("User", foreign_keys=[asked_by_id])
+
+    def asked_by_organisation_of(self, user) -> bool:
+        return bool(user.is_authenticated and user.is_provider and user.organisation_id == self.organisation_id)
+
+    def can_manage(self, user) -> bool:
+        return self.round.can_manage(user)
+
+    def can_view(self, user) -> bool:
+        """The owning council, the asking organisation, and every provider once published."""
+        if self.can_manage(user) or self.asked_by_organisation_of(user):
+            return True
+        return bool(user.is_authenticated and user.is_provider and self.status is ClarificationStatus.published)
+
+
+class SystemFollow(db.Model):
+    """A provider user who wants an email when a round of a purchasing system opens."""
+
+    __tablename__ = "system_follows"
+    __table_args__ = (UniqueConstraint("user_id", "system_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("purchasing_systems.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    user = relationship("User")
+    system = relationship("PurchasingSystem")
+
+
+class SentNotice(db.Model):
+    """A notification that went out (round opened, closing reminder, submission receipt), so each goes once."""
+
+    __tablename__ = "sent_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: what was sent about what, e.g. "round-opened:12" or "closing-reminder:345"; unique, so a notice goes once
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    #: how many emails were queued
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

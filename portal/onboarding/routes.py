@@ -14,6 +14,7 @@ from portal.extensions import db
 from . import bp, services
 from .forms import AnswerForm, ConfirmForm, StandardForm, SubmitForm, lots_form, rates_form
 from .models import Application, ApplicationLot, ApplicationStatus, TaskStatus, application_tasks
+from .notifications import systems_with_follow_state
 
 
 def _own_application(application_id: int, *, whole: bool = False) -> Application:
@@ -54,7 +55,8 @@ def dashboard():
     ).all()
     applied = {a.round_id: a for a in applications}
     return render_template("onboarding/dashboard.html", title="Your applications", open_rounds=open_rounds,
-                           applications=applications, applied=applied, form=None, confirm=ConfirmForm())
+                           applications=applications, applied=applied, form=None, confirm=ConfirmForm(),
+                           systems_to_follow=systems_with_follow_state(current_user))
 
 
 @bp.route("/rounds/<int:round_id>/apply", methods=["POST"])

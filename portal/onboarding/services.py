@@ -22,6 +22,7 @@ from .models import (
     count_words,
     unfinished_tasks,
 )
+from .notifications import send_submission_confirmation
 
 
 def register_provider(*, legal_name: str, companies_house_number: str | None, cqc_provider_id: str | None,
@@ -282,6 +283,7 @@ def submit_application(application: Application, actor, *, declaration_confirmed
     record_event(actor, "application.submitted", application, authority_id=round_.system.authority_id,
                  after={"reference": application.reference, "submitted_at": moment,
                         "lots": [c.lot_id for c in application.lots]})
+    send_submission_confirmation(application, actor)
     return application
 
 

@@ -92,7 +92,19 @@ def call_off_list(slug):
         changes=changes,
         filtered=filtered,
         filter_args=_filter_args(lot_id, zone_id, status),
+        following=_following(system),
     )
+
+
+def _following(system) -> bool | None:
+    """Whether the signed-in provider user follows the system; None for anyone else (no button shown)."""
+    from flask_login import current_user
+
+    from portal.onboarding.notifications import is_following
+
+    if not (current_user.is_authenticated and current_user.is_provider):
+        return None
+    return is_following(current_user, system)
 
 
 @bp.route("/<slug>.csv")
