@@ -1,7 +1,7 @@
 """Clarifications, following a purchasing system, and the record of notices sent
 
 Revision ID: h3b_clarifications_notices
-Revises: h3b_profile_colleagues
+Revises: h5a_system_settings
 Create Date: 2026-11-23 00:41:49.469933
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h3b_clarifications_notices'
-down_revision = 'h3b_profile_colleagues'
+down_revision = 'h5a_system_settings'
 branch_labels = None
 depends_on = None
 
