@@ -1,7 +1,7 @@
 """Clarifications, following a purchasing system, and the record of notices sent
 
 Revision ID: h3b_clarifications_notices
-Revises: h5a_system_settings
+Revises: h4a_evaluation_depth
 Create Date: 2026-11-23 00:41:49.469933
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h3b_clarifications_notices'
-down_revision = 'h5a_system_settings'
+down_revision = 'h4a_evaluation_depth'
 branch_labels = None
 depends_on = None
 
