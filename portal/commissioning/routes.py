@@ -15,6 +15,8 @@ from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus
 
 from . import bp, services
+from .charts import admitted_chart
+from .dashboard import system_overviews
 from .forms import (
     ConfirmForm,
     CopySystemForm,
@@ -67,10 +69,12 @@ def _form_page(form, title, **context):
 def dashboard():
     systems = db.session.scalars(
         select(PurchasingSystem).where(PurchasingSystem.authority_id == current_user.authority_id)
-        .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots))
+        .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots),
+                 selectinload(PurchasingSystem.zones))
         .order_by(PurchasingSystem.created_at.desc())
     ).all()
-    return render_template("commissioning/dashboard.html", title="Purchasing systems", systems=systems)
+    return render_template("commissioning/dashboard.html", title="Purchasing systems", systems=systems,
+                           overviews=system_overviews(systems), admitted_chart=admitted_chart)
 
 
 @bp.route("/systems/new", methods=["GET", "POST"])

@@ -1,0 +1,130 @@
+"""The commissioning dashboard's figures: a fixed number of aggregate queries for every system of a council,
+whatever the number of applications or members."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal.clock import london, now
+from portal.extensions import db
+
+from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round
+
+
+@dataclass
+class Pipeline:
+    """Applications of one system by where they are: drafts in rounds still taking applications, submitted and
+    waiting for evaluation, in evaluation (of which overdue against the deadline clock), decided and not yet
+    published."""
+
+    drafts: int = 0
+    submitted: int = 0
+    in_evaluation: int = 0
+    overdue: int = 0
+    decided: int = 0
+
+
+@dataclass
+class SystemOverview:
+    system: PurchasingSystem
+    pipeline: Pipeline = field(default_factory=Pipeline)
+    #: active members by (lot id, zone id)
+    members: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: per zone name, the number of providers admitted to date at each date a new provider was first admitted
+    admitted_over_time: dict[str, list[tuple[date, int]]] = field(default_factory=dict)
+
+    def members_in(self, lot, zone) -> int:
+        return self.members.get((lot.id, zone.id), 0)
+
+    def members_in_lot(self, lot) -> int:
+        return sum(n for (lot_id, _), n in self.members.items() if lot_id == lot.id)
+
+
+def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOverview]:
+    """Overviews of the given systems (their rounds, lots and zones already loaded), by system id."""
+    overviews = {s.id: SystemOverview(s) for s in systems}
+    if not systems:
+        return overviews
+    ids = list(overviews)
+    _add_pipeline(overviews, ids)
+    _add_members(overviews, ids)
+    _add_admissions(overviews, ids)
+    return overviews
+
+
+def _add_pipeline(overviews: dict[int, SystemOverview], ids: list[int]) -> None:
+    from portal.evaluation.deadlines import evaluation_clock, extensions_for
+    from portal.onboarding.models import Application, ApplicationStatus
+
+    rounds = {r.id: r for o in overviews.values() for r in o.system.rounds}
+    rows = db.session.execute(
+        select(Application.round_id, Application.status, func.count())
+        .join(Round, Round.id == Application.round_id)
+        .where(Round.system_id.in_(ids))
+        .group_by(Application.round_id, Application.status)).all()
+    extensions = extensions_for(list(rounds))
+    moment = now()
+    for round_id, status, n in rows:
+        round_ = rounds[round_id]
+        pipeline = overviews[round_.system_id].pipeline
+        if status is ApplicationStatus.draft and round_.closes_at > moment:
+            pipeline.drafts += n
+        elif status is ApplicationStatus.submitted:
+            pipeline.submitted += n
+        elif status is ApplicationStatus.in_evaluation:
+            pipeline.in_evaluation += n
+        elif status is ApplicationStatus.decided and round_.published_at is None:
+            pipeline.decided += n
+        if status in (ApplicationStatus.submitted, ApplicationStatus.in_evaluation) \
+                and not round_.system.always_open:
+            clock = evaluation_clock(round_, extensions=extensions)
+            if clock is not None and clock.overdue:
+                pipeline.overdue += n
+    # in an always-open system each application has its own clock from its submission
+    always_open = [o.system.id for o in overviews.values() if o.system.always_open]
+    if always_open:
+        waiting = db.session.execute(
+            select(Application).join(Round, Round.id == Application.round_id)
+            .where(Round.system_id.in_(always_open),
+                   Application.status.in_([ApplicationStatus.submitted, ApplicationStatus.in_evaluation]))
+        ).scalars().all()
+        for application in waiting:
+            round_ = rounds[application.round_id]
+            clock = evaluation_clock(round_, application, extensions=extensions)
+            if clock is not None and clock.overdue:
+                overviews[round_.system_id].pipeline.overdue += 1
+
+
+def _add_members(overviews: dict[int, SystemOverview], ids: list[int]) -> None:
+    rows = db.session.execute(
+        select(Membership.system_id, Membership.lot_id, MembershipZone.zone_id, func.count())
+        .join(MembershipZone, MembershipZone.membership_id == Membership.id)
+        .where(Membership.system_id.in_(ids), Membership.status == MembershipStatus.active)
+        .group_by(Membership.system_id, Membership.lot_id, MembershipZone.zone_id)).all()
+    for system_id, lot_id, zone_id, n in rows:
+        overviews[system_id].members[(lot_id, zone_id)] = n
+
+
+def _add_admissions(overviews: dict[int, SystemOverview], ids: list[int]) -> None:
+    """Providers admitted to date per zone: each organisation counted once per zone, from its first admission."""
+    first = (
+        select(Membership.system_id, MembershipZone.zone_id, Membership.organisation_id,
+               func.min(Membership.admitted_on).label("first_on"))
+        .join(MembershipZone, MembershipZone.membership_id == Membership.id)
+        .where(Membership.system_id.in_(ids))
+        .group_by(Membership.system_id, MembershipZone.zone_id, Membership.organisation_id)
+    ).subquery()
+    rows = db.session.execute(
+        select(first.c.system_id, first.c.zone_id, first.c.first_on, func.count())
+        .group_by(first.c.system_id, first.c.zone_id, first.c.first_on)
+        .order_by(first.c.system_id, first.c.zone_id, first.c.first_on)).all()
+    zone_names = {z.id: z.name for o in overviews.values() for z in o.system.zones}
+    for system_id, zone_id, first_on, n in rows:
+        series = overviews[system_id].admitted_over_time.setdefault(zone_names.get(zone_id, "Zone"), [])
+        total = (series[-1][1] if series else 0) + n
+        series.append((first_on, total))
+    today = london(now()).date()
+    for overview in overviews.values():
+        for series in overview.admitted_over_time.values():
+            if series and series[-1][0] < today:
+                series.append((today, series[-1][1]))  # carry the line to today
