@@ -25,6 +25,10 @@ PAGES = [
     ("call-off list filtered", None, "/call-off-lists/{system_slug}?lot={filter_lot_id}&zone={filter_zone_id}",
      "National Home and Community Support DPS"),
     ("call-off list CSV", None, "/call-off-lists/{system_slug}.csv", "Provider legal name"),
+    ("call-off list JSON", None, "/call-off-lists/{system_slug}.json", '"members": ['),
+    ("call-off list OCDS", None, "/call-off-lists/{system_slug}.ocds.json", '"releases": ['),
+    ("call-off list suspended", None, "/call-off-lists/{system_slug}?status=suspended",
+     "National Home and Community Support DPS"),
     ("provider dashboard", "provider", "/provider/", "Your applications"),
     ("provider application", "provider", "/provider/applications/{provider_application_id}", "Your application"),
     ("evaluator work list", "evaluator", "/evaluation/", "Your evaluations"),
@@ -43,6 +47,8 @@ PAGES = [
      "How consistently evaluators score"),
     ("application evaluators", "commissioner",
      "/evaluation/applications/{moderation_application_id}/evaluators", "Evaluators of"),
+    ("audit log export", "commissioner", "/audit/export.csv", "Event number"),
+    ("members of a system", "commissioner", "/commissioning/systems/{system_id}/members", "Members of the call-off list"),
 ]
 
 

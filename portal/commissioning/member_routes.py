@@ -87,8 +87,17 @@ def _change_page(membership_id, form, action, title, intro, done):
             return redirect(url_for(".member", membership_id=membership.id))
     return render_template("form_page.html", form=form, title=title, caption=membership.name, intro=intro,
                            back_url=url_for(".member", membership_id=membership.id),
-                           field_params={"category": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--m"}}},
-                                         "until": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--s"}}}})
+                           field_params=_legends(form))
+
+
+def _legends(form) -> dict:
+    """Fieldset legends for the radios and the date: a params "legend" replaces the widget's, text included."""
+    params = {"category": {"fieldset": {"legend": {"text": form.category.label.text,
+                                                   "classes": "govuk-fieldset__legend--m"}}}}
+    if hasattr(form, "until"):
+        params["until"] = {"fieldset": {"legend": {"text": form.until.label.text,
+                                                   "classes": "govuk-fieldset__legend--s"}}}
+    return params
 
 
 @bp.route("/members/<int:membership_id>/suspend", methods=["GET", "POST"])

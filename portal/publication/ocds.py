@@ -17,15 +17,10 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from portal import clock
-from portal.commissioning.models import Membership, MembershipStatus, MembershipZone, Procedure, PurchasingSystem
-from portal.extensions import db
-from portal.onboarding.models import Organisation
+from portal.commissioning.models import MembershipStatus, Procedure, PurchasingSystem
 
-from .services import effective_status, latest_change_of
+from .services import member_records
 
 EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
@@ -53,20 +48,15 @@ def _participants(system) -> list:
     return [p.authority for p in system.participants if p.authority_id != system.authority_id]
 
 
-def _supplier_party(organisation: Organisation) -> dict:
-    party = {"id": _supplier_id(organisation), "name": organisation.legal_name, "roles": ["supplier"]}
-    if organisation.companies_house_number:
-        party["identifier"] = {"scheme": "GB-COH", "id": organisation.companies_house_number,
-                               "legalName": organisation.legal_name}
-    if organisation.postcode:
-        party["address"] = {"postalCode": organisation.postcode, "countryName": "United Kingdom"}
+def _supplier_party(record: dict) -> dict:
+    number = record["companies_house_number"]
+    party = {"id": f"GB-COH-{number}" if number else f"membership-{record['membership_id']}-supplier",
+             "name": record["provider_legal_name"], "roles": ["supplier"]}
+    if number:
+        party["identifier"] = {"scheme": "GB-COH", "id": number, "legalName": record["provider_legal_name"]}
+    if record["_postcode"]:
+        party["address"] = {"postalCode": record["_postcode"], "countryName": "United Kingdom"}
     return party
-
-
-def _supplier_id(organisation: Organisation) -> str:
-    if organisation.companies_house_number:
-        return f"GB-COH-{organisation.companies_house_number}"
-    return f"organisation-{organisation.id}"
 
 
 def tender_release(system: PurchasingSystem, prefix: str) -> dict:
@@ -119,30 +109,30 @@ AWARD_STATE = {
 }
 
 
-def award_release(system: PurchasingSystem, membership: Membership, change, prefix: str) -> dict:
+def award_release(system: PurchasingSystem, record: dict, prefix: str) -> dict:
+    """The release of one membership (a record of services.member_records) in its present state."""
     ocid = ocid_of(system, prefix)
-    day = clock.london(clock.now()).date()
-    status = effective_status(membership.status, membership.suspended_until, day)
+    status = record["_status"]
     award_status, tag = AWARD_STATE[status]
-    if status is MembershipStatus.active and change is not None and change.from_status is not None:
+    if status is MembershipStatus.active and record["_from_status"] is not None:
         tag = "awardUpdate"  # reinstated, or re-admitted after a removal
-    organisation = membership.organisation
-    rates = "; ".join(f"{mz.zone.name} £{mz.hourly_rate:.2f} an hour"
-                      for mz in sorted(membership.zones, key=lambda mz: mz.zone.name))
-    description = f"Admitted to {membership.lot.name}" + (f". Zones and hourly rates: {rates}" if rates else "")
+    category = record["_change_category"]
+    lot_name = f"Lot {record['lot_number']}: {record['lot_title']}"
+    rates = "; ".join(f"{z['zone']} £{z['hourly_rate']:.2f} an hour" for z in record["zones"])
+    description = f"Admitted to {lot_name}" + (f". Zones and hourly rates: {rates}" if rates else "")
     if status is MembershipStatus.suspended:
-        description += ". Suspended" + (f" ({change.category.label})" if change and change.category else "")
-        if membership.suspended_until:
-            description += f" until {membership.suspended_until.isoformat()}"
+        description += ". Suspended" + (f" ({category.label})" if category else "")
+        if record["suspended_until"]:
+            description += f" until {record['suspended_until'].isoformat()}"
     elif status is MembershipStatus.removed:
-        description += ". Removed" + (f" ({change.category.label})" if change and change.category else "")
+        description += ". Removed" + (f" ({category.label})" if category else "")
     buyer = _authority_party(system.authority, ["buyer", "procuringEntity"])
-    supplier = _supplier_party(organisation)
-    changed_at = change.changed_at if change is not None else membership.admitted_on
+    supplier = _supplier_party(record)
+    admitted_on = record["admitted_on"]
     return {
         "ocid": ocid,
-        "id": f"{ocid}-award-{membership.id}-{change.id if change is not None else 0}",
-        "date": _when(changed_at),
+        "id": f"{ocid}-award-{record['membership_id']}-{record['_change_id'] or 0}",
+        "date": _when(record["_changed_at"] or admitted_on),
         "tag": [tag],
         "initiationType": "tender",
         "language": "en",
@@ -150,35 +140,16 @@ def award_release(system: PurchasingSystem, membership: Membership, change, pref
         "buyer": {"id": buyer["id"], "name": buyer["name"]},
         "tender": {"id": system.reference},
         "awards": [{
-            "id": f"membership-{membership.id}",
-            "title": f"{organisation.legal_name}: {membership.lot.name}",
+            "id": f"membership-{record['membership_id']}",
+            "title": f"{record['provider_legal_name']}: {lot_name}",
             "description": description,
             "status": award_status,
-            "date": _when(membership.admitted_on),
+            "date": _when(admitted_on),
             "suppliers": [{"id": supplier["id"], "name": supplier["name"]}],
-            "relatedLots": [f"lot-{membership.lot.number}"],
-            "contractPeriod": {"startDate": _when(membership.admitted_on), "endDate": _when(system.ends_on)},
+            "relatedLots": [f"lot-{record['lot_number']}"],
+            "contractPeriod": {"startDate": _when(admitted_on), "endDate": _when(system.ends_on)},
         }],
     }
-
-
-def memberships_in_batches(system: PurchasingSystem, batch_size: int = 200) -> Iterator[list[Membership]]:
-    """Every membership of system in id order, a batch at a time, each batch with its organisation, lot,
-    zones and newest change loaded: a fixed number of queries per batch."""
-    last_id = 0
-    while True:
-        batch = db.session.scalars(
-            select(Membership).where(Membership.system_id == system.id, Membership.id > last_id)
-            .options(selectinload(Membership.organisation), selectinload(Membership.lot),
-                     selectinload(Membership.zones).joinedload(MembershipZone.zone))
-            .order_by(Membership.id).limit(batch_size)
-        ).all()
-        if not batch:
-            return
-        yield batch
-        last_id = batch[-1].id
-        if len(batch) < batch_size:
-            return
 
 
 def release_package(system: PurchasingSystem, *, prefix: str, package_uri: str, publisher_uri: str) -> dict:
@@ -201,9 +172,7 @@ def release_package_stream(system: PurchasingSystem, *, prefix: str, package_uri
     }
     opening = json.dumps(head, ensure_ascii=False)
     yield opening[:-1] + ', "releases": [\n' + json.dumps(tender_release(system, prefix), ensure_ascii=False)
-    for batch in memberships_in_batches(system):
-        changes = latest_change_of(batch)
-        for membership in batch:
-            yield ",\n" + json.dumps(award_release(system, membership, changes.get(membership.id), prefix),
-                                     ensure_ascii=False)
+    # one query for every member whatever its status, read in batches
+    for record in member_records(system, status=None):
+        yield ",\n" + json.dumps(award_release(system, record, prefix), ensure_ascii=False)
     yield "\n]}\n"

@@ -68,8 +68,11 @@ def system_by_slug(slug: str) -> PurchasingSystem | None:
 
 
 def _member_conditions(system: PurchasingSystem, lot_id: int | None,
-                       status: MembershipStatus = MembershipStatus.active) -> list:
-    conditions = [Membership.system_id == system.id, Membership.status_is(status, today())]
+                       status: MembershipStatus | None = MembershipStatus.active) -> list:
+    """Members of system (of one lot) with status today; status None: every member whatever its status."""
+    conditions = [Membership.system_id == system.id]
+    if status is not None:
+        conditions.append(Membership.status_is(status, today()))
     if lot_id is not None:
         conditions.append(Membership.lot_id == lot_id)
     return conditions
@@ -159,12 +162,13 @@ def effective_status(status: MembershipStatus, suspended_until, day) -> Membersh
 
 
 def member_records(system: PurchasingSystem, lot_id: int | None = None, zone_id: int | None = None,
-                   status: MembershipStatus = MembershipStatus.active, batch_size: int = 500) -> Iterator[dict]:
+                   status: MembershipStatus | None = MembershipStatus.active, batch_size: int = 500) -> Iterator[dict]:
     """The call-off list for the downloads: one dict per member, with the list of zones it serves.
 
     One query whatever the length, fetched in batches (rows of one member arrive together, so a member
     is complete when the next one starts), so a long list streams without being held in memory.
-    Same members and order as active_members. With a zone filter only that zone is given.
+    Same members and order as active_members (status None: every member). With a zone filter only that
+    zone is given. Keys starting with an underscore are for the OCDS package, not the published fields.
     """
     day = today()
     latest = latest_changes(system.id)
@@ -174,6 +178,7 @@ def member_records(system: PurchasingSystem, lot_id: int | None = None, zone_id:
             Organisation.companies_house_number, Organisation.cqc_provider_id, Organisation.cqc_rating,
             Zone.name, MembershipZone.hourly_rate, Membership.admitted_on, Membership.application_id,
             Membership.status, Membership.suspended_until, MembershipChange.changed_at, MembershipChange.category,
+            MembershipChange.id, MembershipChange.from_status, Organisation.postcode,
         )
         .select_from(Membership)
         .join(Membership.lot)
@@ -191,7 +196,7 @@ def member_records(system: PurchasingSystem, lot_id: int | None = None, zone_id:
     record = None
     for (membership_id, lot_number, lot_title, legal_name, trading_name, company_number, cqc_id, cqc_rating,
          zone_name, rate, admitted_on, application_id, stored_status, suspended_until, changed_at,
-         category) in db.session.execute(stmt):
+         category, change_id, from_status, postcode) in db.session.execute(stmt):
         if record is not None and record["membership_id"] != membership_id:
             yield record
             record = None
@@ -215,6 +220,12 @@ def member_records(system: PurchasingSystem, lot_id: int | None = None, zone_id:
                 "status_reason": category.label if inactive and category else "",
                 "suspended_until": suspended_until if current is MembershipStatus.suspended else None,
                 "zones": [],
+                "_status": current,
+                "_change_id": change_id,
+                "_changed_at": changed_at,
+                "_change_category": category,
+                "_from_status": from_status,
+                "_postcode": postcode or "",
             }
         if zone_name is not None:
             record["zones"].append({"zone": zone_name, "hourly_rate": rate})

@@ -1,4 +1,5 @@
 """Suspending, reinstating and removing members: the rules, the history, the audit, the pages, the public list."""
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -127,6 +128,9 @@ def test_member_page_shows_the_history_and_suspend_form_works(db, client, login,
     login(council.commissioner)
     page = client.get(f"/commissioning/members/{member.id}").get_data(as_text=True)
     assert "Hales Group Limited" in page and "Suspend" in page and "Reinstate" not in page
+    form = client.get(f"/commissioning/members/{member.id}/suspend").get_data(as_text=True)
+    legends = [" ".join(t.split()) for t in re.findall(r"<legend[^>]*>(.*?)</legend>", form, re.S)]
+    assert legends == ["Why are you suspending this provider?", "Last day of the suspension (optional)"]
     # a refused form keeps what was typed and says how to fix it
     bad = client.post(f"/commissioning/members/{member.id}/suspend",
                       data={"category": "safeguarding", "reason": "Enquiry opened", "until": ["31", "5", "2026"]})

@@ -104,6 +104,9 @@ def test_commissioner_pauses_extends_and_suspends_and_the_public_sees_it(page, a
     checks.check("member")
     page.get_by_role("button", name="Suspend", exact=True).click()
     checks.check("suspend")
+    # each group of inputs is named by its legend, for screen readers
+    expect(page.get_by_role("group", name="Why are you suspending this provider?")).to_be_visible()
+    expect(page.get_by_role("group", name="Last day of the suspension (optional)")).to_be_visible()
     page.get_by_label("Safeguarding enquiry").check()
     page.get_by_label("Details of the reason").fill("Section 42 enquiry opened by the safeguarding team.")
     page.get_by_role("button", name="Suspend the provider").click()
@@ -112,6 +115,16 @@ def test_commissioner_pauses_extends_and_suspends_and_the_public_sees_it(page, a
     expect(history).to_contain_text("Priya Shah")
     expect(history).to_contain_text("Safeguarding enquiry")
     checks.check("member-suspended", screenshot=True)
+
+    # The audit log, filtered to memberships, shows the suspension
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Kind of record").select_option("Membership")
+    page.get_by_role("button", name="Filter").click()
+    first_event = page.locator("main tbody tr").first
+    expect(first_event).to_contain_text("membership.suspended")
+    expect(first_event).to_contain_text("Section 42 enquiry")
+    checks.check("audit-log", screenshot=True)
+    expect(page.get_by_role("group", name="From (optional)")).to_be_visible()
 
     # The public list, signed out
     page.get_by_role("button", name="Sign out").click()
