@@ -434,3 +434,51 @@ def test_a_scheduled_round_cannot_be_opened_early_once_the_setup_is_broken(db, c
                                           "the quality question weights add up to 45"):
         commissioning.open_round_now(round_, council.commissioner)
     assert round_.opens_at == opens_at
+
+
+def test_system_page_runs_the_same_queries_however_many_lots_and_zones(client, db, council, login, system):
+    from portal.querycount import count_queries
+
+    login(council.commissioner)
+    db.session.expire_all()
+    with count_queries() as small:
+        client.get(f"/commissioning/systems/{system.id}")
+    for n in range(3):
+        lot = commissioning.add_lot(system, council.commissioner, title=f"Extra lot {n}")
+        commissioning.add_standard(lot, council.commissioner, kind=StandardKind.declaration, title="Declaration")
+        commissioning.add_question(lot, council.commissioner, section=Section.quality, weight=Decimal(95), text="Q?")
+        commissioning.add_zone(system, council.commissioner, name=f"Extra zone {n}", ceiling_rate=Decimal("18.00"))
+        commissioning.add_participating_authority(system, council.commissioner, authority_name=f"Council {n}")
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as large:
+        page = client.get(f"/commissioning/systems/{system.id}").get_data(as_text=True)
+    assert "Lot 5: Extra lot 2" in page and "Extra zone 2" in page and "Council 2" in page
+    assert large[0] == small[0] and large[0] <= 15, (small[0], large[0])
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"opens_on": ["10", "6", "2026"], "closes_on": ["9", "6", "2026"]}, "The closing time must be after the opening time."),
+    ({"opens_on": ["10", "6", "2026"], "closes_on": ["30", "6", "2026"]}, "The round would overlap Round 1"),
+    ({"opens_on": ["1", "10", "2027"], "closes_on": ["1", "11", "2027"]}, "The round must fall within the system&#39;s lifetime (1 October 2022 to 31 October 2027)"),
+])
+def test_schedule_round_page_refuses_impossible_windows(client, db, council, login, system, make_round, form, message):
+    make_round(opens_in=timedelta(days=14), closes_in=timedelta(days=28))  # 15 to 29 June 2026
+    login(council.commissioner)
+    r = client.post(f"/commissioning/systems/{system.id}/rounds/new",
+                    data=form | {"opens_time": "09:00", "closes_time": "12:00"})
+    page = text(r)
+    assert r.status_code == 200 and "There is a problem" in page and message in page
+    assert len(db.session.scalars(select(PurchasingSystem)).one().rounds) == 1
+
+
+def test_a_lot_without_questions_stops_a_round_from_being_scheduled(client, db, council, login, system):
+    login(council.commissioner)
+    client.post(f"/commissioning/systems/{system.id}/lots/new", data={"title": "Specialist care"})
+    page = text(client.get(f"/commissioning/systems/{system.id}"))
+    assert "Lot 3: Specialist care has no questions" in page
+    assert f"/commissioning/systems/{system.id}/rounds/new" not in page
+    r = client.post(f"/commissioning/systems/{system.id}/rounds/new", data={
+        "opens_on": ["10", "6", "2026"], "opens_time": "09:00", "closes_on": ["30", "6", "2026"], "closes_time": "12:00"})
+    assert r.status_code == 200 and "Lot 3: Specialist care has no questions" in text(r)
+    assert system.rounds == []
