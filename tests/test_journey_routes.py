@@ -168,7 +168,8 @@ def test_journey_from_new_system_to_published_call_off_list(client, db, council,
     # 9. The provider sees the outcome
     client.post("/sign-in", data={"email": "alex@bloomsbury.example", "password": "a long enough password"})
     page = text(client.get(f"{app_url}/outcome"))
-    assert "Lot 1: Providers of Care: Admitted" in page
+    assert "Lot 1: Providers of Care</h2>" in page
+    assert "<strong>Admitted.</strong> You are on the call-off list for this lot." in page
     assert "Met every standard; scored 79 of 100." in page
     assert "Panel and officer agreed the plan is person-led." in page
 

@@ -38,6 +38,7 @@ PAGES = [
     ("commissioner dashboard", "commissioner", "/commissioning/", "Purchasing systems"),
     ("round in evaluation", "commissioner", "/commissioning/rounds/{evaluation_round_id}", "Round"),
     ("published round", "commissioner", "/commissioning/rounds/{published_round_id}", "Round"),
+    ("round results", "commissioner", "/commissioning/rounds/{published_round_id}/results", "Results of Round"),
     ("audit log", "commissioner", "/audit/", "Audit log"),
     ("conflicts register", "commissioner", "/evaluation/rounds/{evaluation_round_id}/conflicts-register",
      "Conflicts of interest register"),

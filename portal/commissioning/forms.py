@@ -238,3 +238,10 @@ class DecisionForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     submit = SubmitButton("Continue")
+
+
+class RankingForm(BaseForm):
+    ranks_lead_providers = BooleanField(
+        "Rank passing applications per zone: this council picks a lead provider in each zone",
+        widget=GovCheckboxInput())
+    submit = SubmitButton("Save the ranking setting")

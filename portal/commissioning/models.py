@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    false,
     CheckConstraint,
     ForeignKey,
     Numeric,
@@ -117,6 +118,8 @@ class PurchasingSystem(db.Model):
     standstill_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
     #: how many months after a round opens the next one usually opens (3 or 4), for suggesting dates
     cadence_months: Mapped[int | None]
+    #: the council picks a lead provider per zone, so passing applications are ranked per zone
+    ranks_lead_providers: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     authority = relationship("Authority")

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -27,6 +28,7 @@ from .forms import (
     PauseForm,
     RateForm,
     QuestionForm,
+    RankingForm,
     ReasonForm,
     RoundForm,
     StandardForm,
@@ -262,7 +264,8 @@ def system(system_id):
     _load_setup(system)
     return render_template("commissioning/system.html", title=system.title, system=system,
                            problems=system.setup_problems(), Section=Section, running=system.round_open_now(),
-                           suggestions=_round_suggestions(system))
+                           suggestions=_round_suggestions(system),
+                           ranking_form=RankingForm(data={"ranks_lead_providers": system.ranks_lead_providers}))
 
 
 def _load_setup(system) -> None:
@@ -779,3 +782,102 @@ def confirm_decisions(round_id):
 def publish(round_id):
     return _round_action(round_id, services.publish_round,
                          "Published. Admitted providers are on the call-off list and applicants can see their outcome.")
+
+
+# ---- results, ranking and the evaluation documents of a round
+
+RESULT_STATUSES = (RoundStatus.in_evaluation, RoundStatus.decided, RoundStatus.published)
+REPORT_STATUSES = (RoundStatus.decided, RoundStatus.published)
+
+
+@bp.route("/systems/<int:system_id>/lead-provider-ranking", methods=["POST"])
+@roles_required(Role.commissioner)
+def lead_provider_ranking(system_id):
+    system = _managed(PurchasingSystem, system_id)
+    form = RankingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_lead_provider_ranking(system, current_user, ranks=bool(form.ranks_lead_providers.data))
+    db.session.commit()
+    flash("Results pages now rank passing applications per zone." if system.ranks_lead_providers
+          else "Results pages no longer rank applications.", "success")
+    return redirect(url_for(".system", system_id=system.id))
+
+
+class ListPagination(Pagination):
+    """Pages of a list already read (the pagination macro's interface, without another query)."""
+
+    def _query_items(self):
+        return self._query_args["items"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self):
+        return len(self._query_args["items"])
+
+
+def _round_with_results(round_id):
+    """A round of the commissioner's council that has results; None (with a message) before evaluation."""
+    round_ = _managed(Round, round_id)
+    if round_.status not in RESULT_STATUSES:
+        flash(f"{round_.name} is {round_.status.label.lower()}. Results exist once evaluation has started.", "error")
+        return round_, False
+    return round_, True
+
+
+@bp.route("/rounds/<int:round_id>/results")
+@roles_required(Role.commissioner)
+def results(round_id):
+    from portal.evaluation.results import (
+        evaluated_applications_query,
+        preload_criteria,
+        results_for,
+        zone_rankings,
+    )
+
+    round_, ready = _round_with_results(round_id)
+    if not ready:
+        return redirect(url_for(".round", round_id=round_.id))
+    criteria = preload_criteria(round_.system, with_zones=round_.system.ranks_lead_providers)  # noqa: F841 (kept referenced: see preload_criteria)
+    page_number = request.args.get("page", 1, type=int)
+    per_page = current_app.config.get("PAGE_SIZE", 50)
+    rankings = None
+    if round_.system.ranks_lead_providers:
+        # a ranking compares every passing application of the round: read them all once, page the list
+        everyone = db.session.scalars(evaluated_applications_query(round_, with_zones=True)).all()
+        results_of = results_for(everyone)
+        rankings = zone_rankings(everyone, results_of)
+        page = ListPagination(page=page_number, per_page=per_page, items=everyone)
+    else:
+        page = db.paginate(evaluated_applications_query(round_), page=page_number, per_page=per_page,
+                           error_out=True)
+        results_of = results_for(page.items)
+    return render_template("commissioning/results.html", title=f"Results of {round_.name}", round=round_, page=page,
+                           results=results_of, rankings=rankings, can_report=round_.status in REPORT_STATUSES)
+
+
+@bp.route("/rounds/<int:round_id>/evaluation-report.pdf")
+@roles_required(Role.commissioner)
+def evaluation_report(round_id):
+    from portal.documents.evaluation import evaluation_report_pdf
+    from portal.documents.pdf import pdf_download
+
+    round_ = _managed(Round, round_id)
+    if round_.status not in REPORT_STATUSES:
+        flash("The evaluation report is ready once the decisions of the round are confirmed.", "error")
+        return redirect(url_for(".round", round_id=round_.id))
+    return pdf_download(evaluation_report_pdf(round_),
+                        f"evaluation-report-{round_.system.slug}-round-{round_.number}.pdf")
+
+
+@bp.route("/applications/<int:application_id>/outcome-letter.pdf")
+@roles_required(Role.commissioner)
+def outcome_letter(application_id):
+    from portal.documents.evaluation import outcome_letter_download
+
+    application = load_or_404(Application, application_id)
+    if not application.round.can_manage(current_user) or not application.can_view(current_user):
+        abort(404)
+    if application.status is not ApplicationStatus.decided:
+        flash("The outcome letter is ready once the decisions of the round are confirmed.", "error")
+        return redirect(url_for(".round", round_id=application.round_id))
+    return outcome_letter_download(application)
+

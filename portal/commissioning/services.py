@@ -867,3 +867,16 @@ def publish_round(round_: Round, actor) -> list[Membership]:
     record_event(actor, "round.published", round_, authority_id=round_.system.authority_id,
                  after={"admitted": len(memberships)})
     return memberships
+
+
+def set_lead_provider_ranking(system: PurchasingSystem, actor, *, ranks: bool) -> PurchasingSystem:
+    """Turn on or off the ranking of passing applications per zone, for a council that picks lead providers."""
+    _require_manager(system, actor)
+    before = system.ranks_lead_providers
+    if before == ranks:
+        return system
+    system.ranks_lead_providers = ranks
+    db.session.flush()
+    record_event(actor, "system.lead_provider_ranking", system, authority_id=system.authority_id,
+                 before={"ranks_lead_providers": before}, after={"ranks_lead_providers": ranks})
+    return system

@@ -10,7 +10,12 @@ PASS_FAIL = [("pass", "Pass"), ("fail", "Fail")]
 
 def chosen_score(raw) -> int | None:
     """The score picked on a scale radio, or None when none was picked."""
-    return None if raw in (None, "", "None") else int(raw)
+    if raw in (None, "", "None"):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 def chosen_pass(raw) -> bool | None:
@@ -23,7 +28,8 @@ def _text(label):
 
 
 def _scale_field(label, system):
-    return RadioField(label, widget=GovRadioInput(), validators=[Optional()],
+    # the services check the range and say how to fix it, so the field accepts any value
+    return RadioField(label, widget=GovRadioInput(), validators=[Optional()], validate_choice=False,
                       choices=[(str(point), f"{point}: {words}") for point, words in system.scale()])
 
 

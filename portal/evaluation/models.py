@@ -234,8 +234,13 @@ class ModeratedStandard(db.Model):
     rationale: Mapped[str] = mapped_column(Text)
     moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    #: bumped on every save, so two moderators saving at once cannot overwrite each other unseen
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     standard = relationship("MinimumStandard")
+    moderator = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class EvaluationExtension(db.Model):

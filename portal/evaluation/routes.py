@@ -2,7 +2,9 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
@@ -226,10 +228,57 @@ def moderate(application_id):
         select(ModeratedScore).filter_by(application_id=application.id))}
     moderated_standards = {m.standard_id: m for m in db.session.scalars(
         select(ModeratedStandard).filter_by(application_id=application.id))}
-    form = moderation_form(application, moderated_scores, moderated_standards,
-                           request.form if request.method == "POST" else None)
-    if request.method == "POST" and form.validate():
-        ok = True
+    posted = request.method == "POST"
+    form = moderation_form(application, moderated_scores, moderated_standards, request.form if posted else None)
+    # the version of each agreed value the form was loaded with: a save from an older form is refused
+    versions = loaded_versions(application, moderated_scores, moderated_standards, request.form if posted else None)
+    conflicts = {}
+    if posted and form.validate():
+        conflicts = _save_moderation(application, form, versions)
+        if not form.errors and not form.form_errors:
+            db.session.commit()
+            flash("Agreed scores saved.", "success")
+            return redirect(url_for(".moderate", application_id=application.id))
+    results = application_results(application, list(moderated_scores.values()), list(moderated_standards.values()))
+    ready = application.current_assignments and all(a.is_submitted for a in application.current_assignments)
+    return render_template("evaluation/moderate.html", title=f"Moderate {application.organisation.legal_name}",
+                           application=application, form=form, results=results, ready=ready, versions=versions,
+                           conflicts=conflicts, clock=evaluation_clock(application.round, application),
+                           moderated_scores=moderated_scores,
+                           automatic_standard_result=automatic_standard_result,
+                           can_edit=application.round.status is RoundStatus.in_evaluation)
+
+
+def loaded_versions(application, moderated_scores, moderated_standards, formdata=None) -> dict[str, int]:
+    """{field name: version} of every agreed value: from the database on a GET, from the form on a POST."""
+    versions = {}
+    for lot in application.chosen_lots():
+        for question in lot.questions:
+            m = moderated_scores.get(question.id)
+            versions[f"version_{question.id}"] = m.version if m else 0
+        for standard in lot.standards:
+            if not standard.kind.is_automatic:
+                m = moderated_standards.get(standard.id)
+                versions[f"version_standard_{standard.id}"] = m.version if m else 0
+    if formdata is not None:
+        for name in versions:
+            versions[name] = formdata.get(name, 0, type=int)
+    return versions
+
+
+def _save_moderation(application, form, versions) -> dict:
+    """Save every agreed value filled in, all or nothing; put each refusal against its field.
+
+    Returns {field name: what another moderator saved} for the answers saved by someone else since the
+    form was loaded; the form then carries their version, so saving again replaces theirs on purpose.
+    """
+    conflicts = {}
+    try:
+        services.check_can_moderate(application, current_user)
+    except DomainError as error:
+        form.add_error(str(error))
+        return conflicts
+    try:
         for lot in application.chosen_lots():
             for question in lot.questions:
                 score = chosen_score(getattr(form, f"score_{question.id}").data)
@@ -237,10 +286,16 @@ def moderate(application_id):
                 if score is None and not rationale.strip():
                     continue
                 try:
-                    services.moderate_question(application, question, current_user, score=score, rationale=rationale)
+                    services.moderate_question(application, question, current_user, score=score, rationale=rationale,
+                                               expected_version=versions[f"version_{question.id}"])
+                except services.ModerationConflict as conflict:
+                    conflicts[f"score_{question.id}"] = conflict.saved
+                    versions[f"version_{question.id}"] = conflict.saved["version"]
+                    form.add_error(str(conflict), f"score_{question.id}")
                 except DomainError as error:
-                    form.add_error(str(error), f"score_{question.id}" if score is None else f"rationale_{question.id}")
-                    ok = False
+                    message = str(error)
+                    form.add_error(message, f"score_{question.id}" if message.startswith("Choose")
+                                   else f"rationale_{question.id}")
             for standard in lot.standards:
                 if standard.kind.is_automatic:
                     continue
@@ -250,20 +305,20 @@ def moderate(application_id):
                     continue
                 try:
                     services.moderate_standard(application, standard, current_user, passed=passed,
-                                               rationale=rationale)
+                                               rationale=rationale,
+                                               expected_version=versions[f"version_standard_{standard.id}"])
+                except services.ModerationConflict as conflict:
+                    conflicts[f"standard_{standard.id}"] = conflict.saved
+                    versions[f"version_standard_{standard.id}"] = conflict.saved["version"]
+                    form.add_error(str(conflict), f"standard_{standard.id}")
                 except DomainError as error:
                     form.add_error(str(error), f"standard_{standard.id}" if passed is None
                                    else f"rationale_standard_{standard.id}")
-                    ok = False
-        if ok:
-            db.session.commit()
-            flash("Agreed scores saved.", "success")
-            return redirect(url_for(".moderate", application_id=application.id))
+    except (IntegrityError, StaleDataError):
+        # another moderator's save landed between our read and our write: keep nothing, ask to look again
+        form.add_error("Another moderator saved agreed scores for this application at the same moment. "
+                       "Nothing of yours was saved; your answers are kept below. Reload the page to see theirs, "
+                       "then save again.")
+    if form.errors or form.form_errors:
         db.session.rollback()
-    results = application_results(application, list(moderated_scores.values()), list(moderated_standards.values()))
-    ready = application.current_assignments and all(a.is_submitted for a in application.current_assignments)
-    return render_template("evaluation/moderate.html", title=f"Moderate {application.organisation.legal_name}",
-                           application=application, form=form, results=results, ready=ready,
-                           clock=evaluation_clock(application.round, application),
-                           moderated_scores=moderated_scores, automatic_standard_result=automatic_standard_result,
-                           can_edit=application.round.status is RoundStatus.in_evaluation)
+    return conflicts

@@ -178,7 +178,17 @@ def submit_assignment(assignment: Assignment, actor) -> Assignment:
     return assignment
 
 
-def _require_can_moderate(application: Application, actor) -> None:
+class ModerationConflict(DomainError):
+    """Another moderator saved the same answer after this form was loaded; nothing of this save is kept."""
+
+    def __init__(self, message: str, saved: dict):
+        super().__init__(message)
+        #: what the other moderator saved: value, rationale, moderator's name, when, and its version
+        self.saved = saved
+
+
+def check_can_moderate(application: Application, actor) -> None:
+    """Refuse moderation, with a sentence saying why, unless the application is ready for it."""
     if not application.round.can_manage(actor):
         raise NotAllowed("Only a commissioner of the owning council can moderate.")
     if application.round.status is not RoundStatus.in_evaluation:
@@ -191,10 +201,25 @@ def _require_can_moderate(application: Application, actor) -> None:
                           + ", ".join(waiting) + ".")
 
 
+def _check_version(moderated, expected_version: int | None, unchanged: bool, what: str, saved: dict) -> None:
+    """Refuse a save made from a form loaded before someone else's save of the same answer.
+
+    expected_version is the version the form loaded (0: there was no agreed value yet; None: no check).
+    A save that repeats exactly what is stored is not a conflict.
+    """
+    if expected_version is None or unchanged:
+        return
+    current = moderated.version if moderated is not None else 0
+    if expected_version != current:
+        raise ModerationConflict(
+            f"{saved['moderator']} saved an agreed result for {what} while you were working. Their result is "
+            "shown next to yours; check both, then save again.", saved)
+
+
 def moderate_question(application: Application, question, actor, *, score: int | None, rationale: str,
                       expected_version: int | None = None) -> ModeratedScore:
     """Record the agreed score of one answer; the evaluators' own scores are kept unchanged."""
-    _require_can_moderate(application, actor)
+    check_can_moderate(application, actor)
     if question.lot not in application.chosen_lots():
         raise DomainError("This application does not answer that question.")
     scale_max = application.round.system.scale_max
@@ -205,15 +230,20 @@ def moderate_question(application: Application, question, actor, *, score: int |
         raise DomainError(f"Give the rationale for the agreed score of question {question.label}.")
     moderated = db.session.scalar(select(ModeratedScore).filter_by(application_id=application.id,
                                                                     question_id=question.id))
+    unchanged = moderated is not None and (moderated.score, moderated.rationale) == (score, rationale)
+    if moderated is not None:
+        _check_version(moderated, expected_version, unchanged, f"question {question.label}",
+                       {"score": moderated.score, "rationale": moderated.rationale,
+                        "moderator": moderated.moderator.name, "moderated_at": moderated.moderated_at,
+                        "version": moderated.version})
+    if unchanged:
+        return moderated
     before = None
     if moderated is None:
         moderated = ModeratedScore(application_id=application.id, question=question, score=score,
                                    rationale=rationale, moderator_id=actor.id)
         db.session.add(moderated)
     else:
-        if expected_version is not None and expected_version != moderated.version:
-            raise DomainError(f"Someone else saved an agreed score for question {question.label} while you were "
-                              "working. Their score is shown; check it and save again.")
         before = {"score": moderated.score, "rationale": moderated.rationale}
         moderated.score, moderated.rationale, moderated.moderator_id = score, rationale, actor.id
     db.session.flush()
@@ -223,8 +253,9 @@ def moderate_question(application: Application, question, actor, *, score: int |
 
 
 def moderate_standard(application: Application, standard, actor, *, passed: bool | None,
-                      rationale: str) -> ModeratedStandard:
-    _require_can_moderate(application, actor)
+                      rationale: str, expected_version: int | None = None) -> ModeratedStandard:
+    """Record the agreed pass or fail of one evidence standard."""
+    check_can_moderate(application, actor)
     if standard.kind.is_automatic:
         raise DomainError(f"“{standard.title}” is checked automatically and is not moderated.")
     if passed is None:
@@ -234,6 +265,14 @@ def moderate_standard(application: Application, standard, actor, *, passed: bool
         raise DomainError(f"Give the rationale for “{standard.title}”.")
     moderated = db.session.scalar(select(ModeratedStandard).filter_by(application_id=application.id,
                                                                        standard_id=standard.id))
+    unchanged = moderated is not None and (moderated.passed, moderated.rationale) == (passed, rationale)
+    if moderated is not None:
+        _check_version(moderated, expected_version, unchanged, f"“{standard.title}”",
+                       {"passed": moderated.passed, "rationale": moderated.rationale,
+                        "moderator": moderated.moderator.name, "moderated_at": moderated.moderated_at,
+                        "version": moderated.version})
+    if unchanged:
+        return moderated
     before = None
     if moderated is None:
         moderated = ModeratedStandard(application_id=application.id, standard=standard, passed=passed,

@@ -248,7 +248,9 @@ class Application(db.Model):
         return False
 
     def can_see_outcome(self, user) -> bool:
-        return self.belongs_to(user) and self.round.published_at is not None
+        """Its own provider, once the council has confirmed and published the decisions of the round."""
+        return (self.belongs_to(user) and self.status is ApplicationStatus.decided
+                and self.round.published_at is not None)
 
 
 class ApplicationLot(db.Model):

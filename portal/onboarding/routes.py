@@ -278,15 +278,23 @@ def _simple_action(application_id, action, message):
 @bp.route("/applications/<int:application_id>/outcome")
 @roles_required(Role.provider)
 def outcome(application_id):
-    from portal.evaluation.results import application_results
+    from portal.documents.evaluation import outcome_letter_data
 
     application = _own_application(application_id)
     if not application.can_see_outcome(current_user):
         flash("The council has not published the outcome of this round yet.", "info")
         return redirect(url_for(".task_list", application_id=application.id))
-    results = application_results(application)
-    decisions = {d.lot_id: d for d in application.decisions}
-    from portal.evaluation.models import ModeratedScore
-    moderated = {m.question_id: m for m in ModeratedScore.query.filter_by(application_id=application.id)}
-    return render_template("onboarding/outcome.html", title="Outcome of your application", application=application,
-                           results=results, decisions=decisions, moderated=moderated)
+    return render_template("onboarding/outcome.html", title="Outcome of your application",
+                           **outcome_letter_data(application))
+
+
+@bp.route("/applications/<int:application_id>/outcome-letter.pdf")
+@roles_required(Role.provider)
+def outcome_letter(application_id):
+    from portal.documents.evaluation import outcome_letter_download
+
+    application = _own_application(application_id)
+    if not application.can_see_outcome(current_user):
+        flash("The council has not published the outcome of this round yet.", "info")
+        return redirect(url_for(".task_list", application_id=application.id))
+    return outcome_letter_download(application)

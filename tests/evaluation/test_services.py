@@ -390,12 +390,55 @@ def test_moderate_question_refuses_a_stale_version(db, council, system, in_evalu
     db.session.commit()
     assert first.version == 2
     before = events(db)
-    with pytest.raises(DomainError, match="^Someone else saved an agreed score for question 1.1 while you were "
-                                          "working. Their score is shown; check it and save again.$"):
+    with pytest.raises(evaluation.ModerationConflict,
+                       match="^Priya Shah saved an agreed result for question 1.1 while you were working. Their "
+                             "result is shown next to yours; check both, then save again.$") as refused:
         evaluation.moderate_question(application, question, council.commissioner, score=2,
                                      rationale="My older view.", expected_version=1)
+    assert (refused.value.saved["score"], refused.value.saved["rationale"], refused.value.saved["version"]) == (
+        4, "Agreed after discussion.", 2)
     assert (first.score, first.rationale, first.version) == (4, "Agreed after discussion.", 2)
     assert count(db, ModeratedScore) == 1 and events(db) == before
+    # saving again from a form that carries the version now shown replaces it on purpose
+    evaluation.moderate_question(application, question, council.commissioner, score=2,
+                                 rationale="My older view.", expected_version=2)
+    assert (first.score, first.version) == (2, 3)
+
+
+def test_a_first_agreed_score_saved_by_someone_else_meanwhile_is_a_conflict(db, council, system, in_evaluation):
+    _, application = in_evaluation
+    submit_scores(application, {council.evaluator1: 4, council.evaluator2: 2, council.panel: 3})
+    question = system.lots[0].questions[1]
+    # both moderators loaded the page when nothing was agreed yet (version 0); the first saves
+    evaluation.moderate_question(application, question, council.commissioner, score=3, rationale="Adequate.",
+                                 expected_version=0)
+    db.session.commit()
+    with pytest.raises(evaluation.ModerationConflict):
+        evaluation.moderate_question(application, question, council.commissioner, score=5, rationale="Excellent.",
+                                     expected_version=0)
+    # repeating exactly what is stored is not a conflict, and stores nothing new
+    before = events(db)
+    same = evaluation.moderate_question(application, question, council.commissioner, score=3,
+                                        rationale="Adequate.", expected_version=0)
+    assert (same.score, same.version) == (3, 1) and events(db) == before
+
+
+def test_agreed_standard_results_are_versioned_too(db, council, system, in_evaluation):
+    _, application = in_evaluation
+    submit_scores(application, {council.evaluator1: 4, council.evaluator2: 4, council.panel: 4})
+    evidence = system.lots[0].standards[2]
+    saved = evaluation.moderate_standard(application, evidence, council.commissioner, passed=True,
+                                         rationale="Five years of support plans.", expected_version=0)
+    db.session.commit()
+    assert saved.version == 1
+    with pytest.raises(evaluation.ModerationConflict, match="saved an agreed result for “Previous experience”") as refused:
+        evaluation.moderate_standard(application, evidence, council.commissioner, passed=False,
+                                     rationale="Not enough evidence.", expected_version=0)
+    assert refused.value.saved["passed"] is True
+    assert (saved.passed, saved.version) == (True, 1)
+    evaluation.moderate_standard(application, evidence, council.commissioner, passed=False,
+                                 rationale="Not enough evidence.", expected_version=1)
+    assert (saved.passed, saved.version) == (False, 2)
 
 
 def test_moderate_question_refuses_a_question_the_application_does_not_answer(db, council, system, in_evaluation):
