@@ -1,7 +1,7 @@
 """Lead provider ranking per zone as a system setting; a version on agreed standard results
 
 Revision ID: h4b_results
-Revises: h4a_evaluation_depth
+Revises: h3b_clarifications_notices
 Create Date: 2026-11-23 00:27:14
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h4b_results'
-down_revision = 'h4a_evaluation_depth'
+down_revision = 'h3b_clarifications_notices'
 branch_labels = None
 depends_on = None
 
