@@ -3,6 +3,8 @@
 Check, change, audit, flush; never commit. A published clarification carries the council's (possibly
 edited) wording of the question and never the asking organisation's name.
 """
+from sqlalchemy import select
+
 from portal.audit.services import record_event
 from portal.clock import format_datetime, now
 from portal.core import DomainError, NotAllowed
@@ -13,6 +15,14 @@ from .models import Clarification, ClarificationStatus
 from .notifications import external_url
 
 MAX_QUESTION_CHARACTERS = 5000
+
+
+def published_clarifications(round_id: int) -> list[Clarification]:
+    """A round's published clarifications, oldest first: what every applicant sees (one query)."""
+    return db.session.scalars(
+        select(Clarification).where(Clarification.round_id == round_id,
+                                    Clarification.status == ClarificationStatus.published)
+        .order_by(Clarification.answered_at, Clarification.id)).all()
 
 
 def ask_clarification(round_, actor, question: str) -> Clarification:

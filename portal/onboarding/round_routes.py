@@ -15,14 +15,6 @@ from .forms import ClarificationForm, FollowForm
 from .models import Application, Clarification, ClarificationStatus
 
 
-def published_clarifications(round_id: int) -> list[Clarification]:
-    """A round's published clarifications, oldest first: what every applicant sees."""
-    return db.session.scalars(
-        select(Clarification).where(Clarification.round_id == round_id,
-                                    Clarification.status == ClarificationStatus.published)
-        .order_by(Clarification.answered_at, Clarification.id)).all()
-
-
 @bp.route("/rounds/<int:round_id>/clarifications", methods=["GET", "POST"])
 @roles_required(Role.provider)
 def round_clarifications(round_id):
@@ -49,7 +41,7 @@ def round_clarifications(round_id):
     application = db.session.scalar(select(Application).filter_by(round_id=round_.id,
                                                                   organisation_id=current_user.organisation_id))
     return render_template("onboarding/clarifications.html", title="Questions and answers", round=round_,
-                           published=published_clarifications(round_.id), own=own, form=form,
+                           published=clarifications.published_clarifications(round_.id), own=own, form=form,
                            application=application, ClarificationStatus=ClarificationStatus)
 
 

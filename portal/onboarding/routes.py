@@ -12,6 +12,7 @@ from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
 from . import bp, services
+from .clarifications import published_clarifications
 from .forms import AnswerForm, ConfirmForm, StandardForm, SubmitForm, lots_form, rates_form
 from .models import Application, ApplicationLot, ApplicationStatus, TaskStatus, application_tasks
 from .notifications import systems_with_follow_state
@@ -83,7 +84,8 @@ def task_list(application_id):
     tasks = application_tasks(application)
     ready = all(t["status"] is TaskStatus.completed for t in tasks)
     return render_template("onboarding/task_list.html", title="Your application", application=application,
-                           tasks=tasks, ready=ready, TaskStatus=TaskStatus, confirm=ConfirmForm())
+                           tasks=tasks, ready=ready, TaskStatus=TaskStatus, confirm=ConfirmForm(),
+                           published=published_clarifications(application.round_id))
 
 
 def _editable_or_redirect(application):

@@ -122,6 +122,8 @@ def test_pages_ask_answer_publish_and_keep_the_asker_hidden(client, db, council,
     application = db.session.scalar(select(Application).filter_by(organisation_id=scene["applicant"].organisation_id))
     task_list = text(client.get(f"/provider/applications/{application.id}"))
     assert "Questions and answers about this round" in task_list
+    assert "clarifications for this round (1)" in task_list and ANONYMOUS in task_list
+    assert "Wisbech" not in task_list
 
     # after close the form is gone and posting is refused with the reason, the text kept
     frozen_clock.advance(days=10)
@@ -148,3 +150,15 @@ def test_private_answer_is_shown_to_the_asking_organisation_only(client, db, cou
     login(scene["applicant"])
     page = text(client.get(url))
     assert "£5m" not in page and "insurance" not in page
+
+
+def test_answer_page_keeps_what_the_commissioner_typed_when_refused(client, db, council, scene, login):
+    clarification = clarifications.ask_clarification(scene["round"], scene["asker"], QUESTION)
+    db.session.commit()
+    login(council.commissioner)
+    response = client.post(f"/commissioning/clarifications/{clarification.id}",
+                           data={"published_question": ANONYMOUS, "answer": "Yes, as far as Chatteris."})
+    page = text(response)
+    assert response.status_code == 200 and "Choose who should see the answer" in page
+    assert ANONYMOUS in page and "Yes, as far as Chatteris." in page
+    assert clarification.status is ClarificationStatus.asked and outbox(db, "clarification.published") == []
