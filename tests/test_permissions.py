@@ -82,6 +82,15 @@ AFTER_CLOSE = [
     ("/evaluation/applications/{app}/moderation", [302, 403, 403, 403, 403, 200, 404, 403]),
     ("/evaluation/assignments/{assignment}",       [302, 403, 403, 200, 404, 403, 403, 404]),
     ("/provider/applications/{app}",              [302, 200, 404, 403, 403, 403, 403, 403]),
+    ("/evaluation/rounds/{round}/conflicts-register", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/rounds/{round}/conflicts-register.csv", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/rounds/{round}/consistency",      [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/rounds/{round}/panel-questions",  [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/rounds/{round}/extend-deadline",  [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/applications/{app}/evaluators",   [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/assignments/{assignment}/reassign", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/evaluation/assignments/{assignment}/answers/1", [302, 403, 403, 403, 404, 403, 403, 403]),
+    ("/evaluation/assignments/{assignment}/check",  [302, 403, 403, 403, 404, 403, 403, 403]),
 ]
 
 
@@ -94,7 +103,7 @@ def test_role_by_route_in_evaluation(client, login, world, frozen_clock, route, 
                                  {world["application"].organisation_id: (False, "")})
     db.session.commit()
     assignment = world["application"].assignments[0]
-    url = route.format(app=world["application"].id, assignment=assignment.id)
+    url = route.format(app=world["application"].id, assignment=assignment.id, round=world["round"].id)
     for role, status in zip(ROLES, expected):
         response = _as(client, login, council_users, role).get(url)
         assert response.status_code == status, f"{role} GET {url}: {response.status_code}, expected {status}"

@@ -9,6 +9,7 @@ consistency page. An ended assignment's scores are shown to the moderator as "ke
 and never feed a result. Submitted work cannot be moved: submitted scores stand.
 """
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.audit.services import record_event
 from portal.auth.models import Role
@@ -46,10 +47,12 @@ def _check_evaluator(round_, evaluator) -> None:
         raise DomainError(f"{evaluator.name} is not an evaluator or panel member of this council.")
 
 
-def applications_to_assign(round_: Round, lot=None) -> list[Application]:
-    """The round's applications in evaluation (bidding for `lot`, when given), by reference."""
-    query = select(Application).where(Application.round_id == round_.id,
-                                      Application.status == ApplicationStatus.in_evaluation)
+def applications_to_assign(round_: Round, lot=None,
+                           statuses=(ApplicationStatus.in_evaluation,)) -> list[Application]:
+    """The round's applications in evaluation (bidding for `lot`, when given), by reference, with their
+    assignments and organisation loaded alongside."""
+    query = (select(Application).where(Application.round_id == round_.id, Application.status.in_(statuses))
+             .options(selectinload(Application.assignments), joinedload(Application.organisation)))
     if lot is not None:
         query = query.where(Application.id.in_(select(ApplicationLot.application_id).where(
             ApplicationLot.lot_id == lot.id)))
@@ -107,9 +110,8 @@ def spread_evaluators(round_: Round, actor, evaluators, *, per_application: int,
                Assignment.evaluator_id.in_(chosen_ids))
         .group_by(Assignment.evaluator_id)).all())
     blocked = _blocked_pairs(round_)
-    wanted_statuses = (ApplicationStatus.submitted, ApplicationStatus.in_evaluation)
-    candidates_apps = [a for a in sorted(round_.applications, key=lambda a: (a.reference or "", a.id))
-                       if a.status in wanted_statuses and (lot is None or lot in a.chosen_lots())]
+    candidates_apps = applications_to_assign(
+        round_, lot, statuses=(ApplicationStatus.submitted, ApplicationStatus.in_evaluation))
     plan = []
     for application in candidates_apps:
         have = {a.evaluator_id for a in application.assignments}

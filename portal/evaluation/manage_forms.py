@@ -22,7 +22,7 @@ def _reason(label, message, description=None):
 
 
 class AssignRoundForm(BaseForm):
-    how = RadioField("How do you want to assign them?", widget=GovRadioInput(), default="team",
+    how = RadioField("How do you want to share the work?", widget=GovRadioInput(), default="team",
                      choices=[("team", "As a team: every chosen evaluator scores every application"),
                               ("spread", "Spread evenly: each application gets a number of the chosen evaluators, "
                                          "sharing the work out equally")],

@@ -91,7 +91,8 @@ def assign_round_page(round_: Round):
                                  "Assigning again adds only what is missing: nobody is assigned twice.",
                            field_params={"evaluators": {"fieldset": {"legend": {
                                "text": "Who will evaluate?", "classes": "govuk-fieldset__legend--m"}}},
-                               "how": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--m"}}},
+                               "how": {"fieldset": {"legend": {"text": "How do you want to share the work?",
+                                                               "classes": "govuk-fieldset__legend--m"}}},
                                "per_application": {"classes": "govuk-input--width-3", "inputmode": "numeric"}})
 
 

@@ -41,7 +41,8 @@ def test_spreading_through_the_page_gives_each_application_one_evaluator(client,
     round_, first, second = closed
     login(council.commissioner)
     page = text(client.get(f"/commissioning/rounds/{round_.id}/assign"))
-    assert "Spread evenly" in page and "Every application in the round" in page
+    assert "How do you want to share the work? As a team" in page and "Spread evenly" in page
+    assert "Which applications? Every application in the round" in page
     # spreading needs a number: refused with a message, nothing stored
     r = client.post(f"/commissioning/rounds/{round_.id}/assign", data={
         "how": "spread", "evaluators": [str(council.evaluator1.id), str(council.evaluator2.id)]})
