@@ -706,6 +706,24 @@ def resume_round(round_id):
     return _round_action(round_id, services.resume_round, "The round is open again. Providers can submit.")
 
 
+@bp.route("/rounds/<int:round_id>/assess-received", methods=["POST"])
+@roles_required(Role.commissioner)
+def assess_received(round_id):
+    round_ = _managed(Round, round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        following = services.assess_received_applications(round_, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".round", round_id=round_.id))
+    db.session.commit()
+    flash(f"{round_.name} is closed for assessment: assign evaluators to its applications. New applications, and "
+          f"providers' drafts, continue in {following.name}.", "success")
+    return redirect(url_for(".round", round_id=round_.id))
+
+
 @bp.route("/rounds/<int:round_id>/extend", methods=["GET", "POST"])
 @roles_required(Role.commissioner)
 def extend_round(round_id):

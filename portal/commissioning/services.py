@@ -729,6 +729,52 @@ def _tell_applicants(round_: Round, subject: str, body: str, *, kind: str) -> in
     return len(addresses)
 
 
+def assess_received_applications(round_: Round, actor) -> Round:
+    """In an always-open system: close the running round now so the applications received so far can be
+    assessed, and carry on taking applications in a new round that opens at once and closes when this one
+    would have. Drafts (and withdrawn applications) move to the new round, so no provider loses its work."""
+    from portal.onboarding.models import ApplicationStatus
+
+    system = round_.system
+    _require_manager(system, actor)
+    if not system.always_open:
+        raise DomainError(f"{system.title} is not always open. Wait for {round_.name} to close, or close it early "
+                          "with a reason.")
+    if round_.status is not RoundStatus.open:
+        raise DomainError(f"{round_.name} is {round_.status.label.lower()}, so there is nothing new to assess in it.")
+    if round_.paused:
+        raise DomainError(f"{round_.name} is paused. Resume it first, so providers can keep applying in the new round.")
+    submitted = [a for a in round_.applications if a.status is ApplicationStatus.submitted]
+    if not submitted:
+        raise DomainError(f"No applications have been submitted in {round_.name} yet, so there is nothing to assess.")
+    moment = now()
+    if moment <= round_.opens_at:
+        raise DomainError(f"{round_.name} opened a moment ago. Try again in a minute.")
+    old_close = round_.closes_at
+    number = max(r.number for r in system.rounds) + 1
+    round_.closes_at = moment
+    round_.early_close_reason = (f"Always-open system: the applications received so far are assessed; new "
+                                 f"applications continue in Round {number}.")
+    following = Round(system=system, number=number, opens_at=moment, closes_at=old_close)
+    db.session.add(following)
+    db.session.flush()
+    moved = 0
+    for application in list(round_.applications):
+        if application.status in (ApplicationStatus.draft, ApplicationStatus.withdrawn):
+            application.round_id = following.id
+            moved += 1
+    db.session.flush()
+    db.session.expire(round_, ["applications"])
+    db.session.expire(following, ["applications"])
+    record_event(actor, "round.assessment_started", round_, authority_id=system.authority_id,
+                 before={"closes_at": old_close},
+                 after={"closes_at": moment, "submitted": len(submitted), "drafts_moved": moved,
+                        "next_round": number})
+    record_event(actor, "round.scheduled", following, authority_id=system.authority_id,
+                 after={"number": number, "opens_at": moment, "closes_at": old_close})
+    return following
+
+
 def begin_evaluation(round_: Round, actor) -> Round:
     """Move a closed round, and every application submitted in it, into evaluation."""
     from portal.onboarding.models import ApplicationStatus

@@ -241,3 +241,70 @@ def test_another_council_gets_404_for_the_round_controls(client, council, login,
     login(council.other_commissioner)
     assert client.get(f"/commissioning/rounds/{open_round['round'].id}/{path}").status_code == 404
     assert client.post(f"/commissioning/rounds/{open_round['round'].id}/resume").status_code == 404
+
+
+# ---- always-open systems: assess what has arrived, keep taking applications
+
+
+def test_always_open_round_hands_received_applications_to_assessment_and_keeps_drafts(
+        db, council, system, open_round, frozen_clock):
+    from portal.commissioning.models import Round
+
+    round_ = open_round["round"]
+    system.always_open = True  # set up as always open (the setting is fixed once a round opens)
+    old_close = round_.closes_at
+    following = commissioning.assess_received_applications(round_, council.commissioner)
+    db.session.commit()
+    assert round_.status is RoundStatus.closed and round_.closes_at == frozen_clock.now
+    assert following.number == 2 and following.is_open() and following.closes_at == old_close
+    draft, submitted = open_round["draft"], open_round["submitted"]
+    assert draft.round_id == following.id and draft.status is ApplicationStatus.draft and draft.answers
+    assert submitted.round_id == round_.id and submitted.can_view(council.commissioner)
+    # the draft can still be submitted, in the new round
+    onboarding.submit_application(draft, open_round["drafter"], declaration_confirmed=True)
+    assert draft.reference.endswith(f"/R2/{draft.id:05d}")
+    # the received application goes through the normal evaluation
+    commissioning.begin_evaluation(round_, council.commissioner)
+    assert submitted.status is ApplicationStatus.in_evaluation
+    assert db.session.scalar(select(func.count()).select_from(Round)) == 2
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("windowed", "is not always open"),
+    ("paused", "Round 1 is paused. Resume it first"),
+    ("nothing_submitted", "No applications have been submitted in Round 1 yet"),
+])
+def test_assess_received_refusals_change_nothing(db, council, system, make_round, make_provider, setup, message):
+    from portal.commissioning.models import Round
+
+    round_ = make_round()
+    provider = make_provider()
+    application = complete_application(round_, provider, lots=[system.lots[0]])
+    if setup != "nothing_submitted":
+        onboarding.submit_application(application, provider, declaration_confirmed=True)
+    if setup != "windowed":
+        system.always_open = True  # set up as always open (the setting is fixed once a round opens)
+    if setup == "paused":
+        commissioning.pause_round(round_, council.commissioner, reason="Checking a question")
+    db.session.commit()
+    closes_at, before = round_.closes_at, n_events(db)
+    with pytest.raises(DomainError, match=message):
+        commissioning.assess_received_applications(round_, council.commissioner)
+    db.session.rollback()
+    assert round_.closes_at == closes_at and n_events(db) == before
+    assert db.session.scalar(select(func.count()).select_from(Round)) == 1
+    assert application.round_id == round_.id
+
+
+def test_assess_received_through_the_round_page(client, db, council, login, system, open_round):
+    system.always_open = True  # set up as always open (the setting is fixed once a round opens)
+    db.session.commit()
+    round_ = open_round["round"]
+    login(council.commissioner)
+    page = text(client.get(f"/commissioning/rounds/{round_.id}"))
+    assert "Assess the applications received so far" in page
+    r = client.post(f"/commissioning/rounds/{round_.id}/assess-received")
+    assert r.status_code == 302
+    page = text(client.get(f"/commissioning/rounds/{round_.id}"))
+    assert "Round 1: closed" in page and "new applications continue in Round 2" in page
+    assert "Ouse Valley Care Ltd" in page  # the received application can now be read
