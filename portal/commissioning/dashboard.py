@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.clock import london, now
 from portal.extensions import db
 
-from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round
+from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round, today
 
 
 @dataclass
@@ -99,7 +99,8 @@ def _add_members(overviews: dict[int, SystemOverview], ids: list[int]) -> None:
     rows = db.session.execute(
         select(Membership.system_id, Membership.lot_id, MembershipZone.zone_id, func.count())
         .join(MembershipZone, MembershipZone.membership_id == Membership.id)
-        .where(Membership.system_id.in_(ids), Membership.status == MembershipStatus.active)
+        # a suspension past its last day counts as active, as on the public list
+        .where(Membership.system_id.in_(ids), Membership.status_is(MembershipStatus.active, today()))
         .group_by(Membership.system_id, Membership.lot_id, MembershipZone.zone_id)).all()
     for system_id, lot_id, zone_id, n in rows:
         overviews[system_id].members[(lot_id, zone_id)] = n

@@ -188,3 +188,15 @@ def test_other_council_gets_404_and_others_403(client, login, council, member, s
     assert client.get(url).status_code == 403
     client.post("/sign-out")
     assert client.get(url).status_code == 302
+
+
+def test_dashboard_counts_a_lapsed_suspension_as_active(db, council, member, system, frozen_clock):
+    from portal.commissioning.dashboard import system_overviews
+
+    lot, zone = member.lot, member.zones[0].zone
+    members.suspend_membership(member, council.commissioner, category=ChangeCategory.other, reason="x",
+                               until=date(2026, 6, 5))
+    db.session.commit()
+    assert system_overviews([system])[system.id].members_in(lot, zone) == 0
+    frozen_clock.advance(days=5)  # 6 June: the suspension has ended
+    assert system_overviews([system])[system.id].members_in(lot, zone) == 1
