@@ -3,7 +3,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput, GovSubmitInput
 from wtforms import DateField, DecimalField, SubmitField
 from wtforms.validators import ValidationError
 
@@ -73,3 +73,23 @@ class GovDateField(DateField):
         if self.raw_data is not None and len(self.raw_data) != 3:
             # the widget shows three boxes: keep what was typed, or show them empty
             self.raw_data = (list(self.raw_data) + ["", "", ""])[:3] if self.raw_data else None
+
+
+def _keep_the_legend(widget_class) -> None:
+    """Sizing a group's legend with params={"fieldset": {"legend": {"classes": ...}}} must not drop the
+    legend's words: govuk-frontend-wtf fills the legend from the field's label only when no fieldset
+    is given, and a radio or checkbox group without a legend has no name for screen readers."""
+    original = widget_class.map_gov_params
+
+    def map_gov_params(self, field, **kwargs):
+        params = original(self, field, **kwargs)
+        legend = params.setdefault("fieldset", {}).setdefault("legend", {})
+        if not legend.get("text") and not legend.get("html"):
+            legend["text"] = field.label.text
+        return params
+
+    widget_class.map_gov_params = map_gov_params
+
+
+for _widget in (GovRadioInput, GovCheckboxesInput, GovDateInput):
+    _keep_the_legend(_widget)

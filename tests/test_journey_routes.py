@@ -117,7 +117,8 @@ def test_journey_from_new_system_to_published_call_off_list(client, db, council,
             f"/evaluation/rounds/{round_.id}/conflicts")
         client.post(f"/evaluation/rounds/{round_.id}/conflicts",
                     data={f"interest_{application.organisation_id}": "no"})
-        page = text(client.get(f"/evaluation/assignments/{assignment.id}"))
+        # a panel member is taken to the first answer to score, one answer a page
+        page = text(client.get(f"/evaluation/assignments/{assignment.id}", follow_redirects=True))
         assert "We plan with the person." in page
         assert "Tom Evans:" not in page  # no one else's scores before submitting
         data = {"submit_all": "y"}

@@ -37,12 +37,16 @@ def _answered(application, question) -> bool:
 
 
 def first_answer_page(assignment):
-    """Where a panel member lands: the first answer not yet scored, or the check page."""
+    """Where a panel member lands: the first answer not yet scored, or the check page.
+
+    A redirect, not the page itself: the answer page's form posts back to its own address, and the
+    assignment's address takes the officers' form.
+    """
     questions = assignment.questions()
     for number, question in enumerate(questions, start=1):
         if assignment.score_for(question) is None:
-            return panel_answer_view(assignment, number)
-    return panel_check_view(assignment)
+            return redirect(url_for(".panel_answer", assignment_id=assignment.id, number=number))
+    return redirect(url_for(".panel_check", assignment_id=assignment.id))
 
 
 @bp.route("/assignments/<int:assignment_id>/answers/<int:number>", methods=["GET", "POST"])

@@ -181,6 +181,9 @@ def test_panel_member_scores_one_answer_a_page_with_pictures_and_words(client, l
     application, assignment = panel_work
     login(council.panel)
     response = client.get(f"/evaluation/assignments/{assignment.id}")
+    # a redirect to the answer's own address, so that the page's form posts back to the panel's view
+    assert response.location.endswith(f"/evaluation/assignments/{assignment.id}/answers/1")
+    response = client.get(response.location)
     page = text(response)
     assert "Answer 1 of 2" in page and "Bloomsbury Home Care LTD" in page
     html = response.get_data(as_text=True)
