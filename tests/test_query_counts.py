@@ -89,7 +89,6 @@ def _measure(app, size) -> dict:
             response = client.get(url)
             body = response.get_data(as_text=True)  # a streamed download's queries run while it is read
         results[name] = (response.status_code, counted[0], body)
-    print({name: result[1] for name, result in results.items()})
     with app.app_context():
         _empty(app)
     return results

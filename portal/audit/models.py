@@ -13,7 +13,13 @@ class AuditEvent(db.Model):
     """Who did what to which object, when, with the values before and after."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        # a council's log newest first, and its filter choices, without reading every event
+        Index("ix_audit_events_authority_time", "authority_id", "occurred_at", "id"),
+        Index("ix_audit_events_authority_action", "authority_id", "action"),
+        Index("ix_audit_events_authority_object_type", "authority_id", "object_type"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     false,
     CheckConstraint,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -634,6 +635,8 @@ class Membership(db.Model):
     __table_args__ = (
         UniqueConstraint("lot_id", "organisation_id"),
         CheckConstraint("suspended_until IS NULL OR status = 'suspended'", name="only_suspension_has_end"),
+        #: the call-off list: a system's members of one status (and lot), without visiting the others
+        Index("ix_memberships_system_status_lot", "system_id", "status", "lot_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

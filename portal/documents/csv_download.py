@@ -16,19 +16,30 @@ def csv_safe(value) -> str:
     return text
 
 
-def csv_download(rows, filename: str) -> Response:
-    """A streamed CSV attachment of rows (an iterable of sequences, header first)."""
+def csv_download(rows, filename: str, batch_size: int = 500) -> Response:
+    """A streamed CSV attachment of rows (an iterable of sequences, header first).
+
+    Rows go out a batch at a time: one chunk per row spends more time passing chunks to the server than
+    writing them, on an export of a hundred thousand audit events.
+    """
 
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         # a byte order mark, so spreadsheet programs read the names as UTF-8
         yield "\ufeff"
+        batch = []
         for row in rows:
-            writer.writerow([csv_safe(value) for value in row])
+            batch.append([csv_safe(value) for value in row])
+            if len(batch) >= batch_size:
+                writer.writerows(batch)
+                batch.clear()
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate(0)
+        if batch:
+            writer.writerows(batch)
             yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
 
     response = Response(stream_with_context(generate()), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename=filename)

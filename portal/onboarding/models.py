@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from portal.clock import now
@@ -159,6 +159,8 @@ class Application(db.Model):
             " OR (status = 'withdrawn')",
             name="submitted_has_time_and_reference",
         ),
+        #: a round's applications by status (its counts, its page of submitted applications)
+        Index("ix_applications_round_status", "round_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

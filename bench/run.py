@@ -1,0 +1,365 @@
+#!/usr/bin/env python
+"""Benchmark the portal's key pages at two data sizes, under gunicorn, against a baseline page.
+
+    .venv/bin/python bench/run.py                       # small and large, SQLite, 1 worker then 4
+    .venv/bin/python bench/run.py --sizes small --workers 1 --requests 50
+    .venv/bin/python bench/run.py --database-url postgresql+psycopg://... (an empty database per size)
+
+For each size it builds (once, cached under bench/data/) a database with `flask generate-data`, starts
+gunicorn on 127.0.0.1 with the bench configuration (PORTAL_CONFIG=bench: X-Query-Count header and the
+/_bench/baseline page), signs in the generated accounts, and for every page measures the SQL queries per
+request, p50 and p95 latency (one request at a time) and requests per second (several clients at once).
+The baseline page runs the same number of trivial queries, so each page's throughput is also reported as a
+ratio to it, which is steadier than raw figures on a busy machine. Prints a table; writes JSON to
+bench/results/.
+"""
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+FLASK = [str(PYTHON), "-m", "flask", "--app", "wsgi"]
+GUNICORN = [str(PYTHON), "-m", "gunicorn"]
+
+HTML, EXPORT, PDF = "html", "export", "pdf"
+#: p95 targets in milliseconds, by kind of page (bench/README.md)
+TARGET_P95_MS = {HTML: 100, EXPORT: 1000, PDF: 10000}
+
+# (name, kind, who signs in, endpoint that must exist, path built from the generator's known ids)
+PAGES = [
+    ("Call-off list", HTML, None, "publication.call_off_list", "/call-off-lists/{system_slug}"),
+    ("Call-off list, filtered", HTML, None, "publication.call_off_list",
+     "/call-off-lists/{system_slug}?lot={filter_lot_id}&zone={filter_zone_id}"),
+    ("Call-off list CSV", EXPORT, None, "publication.call_off_list_csv", "/call-off-lists/{system_slug}.csv"),
+    ("Call-off list JSON", EXPORT, None, "publication.call_off_list_json", "/call-off-lists/{system_slug}.json"),
+    ("Call-off list OCDS", EXPORT, None, "publication.call_off_list_ocds", "/call-off-lists/{system_slug}.ocds.json"),
+    ("Provider dashboard", HTML, "provider", "onboarding.dashboard", "/provider/"),
+    ("Provider application", HTML, "provider", "onboarding.task_list",
+     "/provider/applications/{provider_application_id}"),
+    ("Evaluator work list", HTML, "evaluator", "evaluation.work_list", "/evaluation/"),
+    ("Evaluator scoring page", HTML, "evaluator", "evaluation.score",
+     "/evaluation/assignments/{scoring_assignment_id}"),
+    ("Moderation page", HTML, "commissioner", "evaluation.moderate",
+     "/evaluation/applications/{moderation_application_id}/moderation"),
+    ("Round page", HTML, "commissioner", "commissioning.round", "/commissioning/rounds/{evaluation_round_id}"),
+    ("Round results table", HTML, "commissioner", "commissioning.round_results",
+     "/commissioning/rounds/{evaluation_round_id}/results"),
+    ("Commissioner dashboard", HTML, "commissioner", "commissioning.dashboard", "/commissioning/"),
+    ("Audit log", HTML, "commissioner", "audit.log", "/audit/"),
+    ("Audit log CSV", EXPORT, "commissioner", "audit.export", "/audit/export.csv"),
+    ("Evaluation report PDF (100 applications)", PDF, "commissioner", "commissioning.evaluation_report",
+     "/commissioning/rounds/{report_round_id}/report.pdf"),
+]
+
+
+# ---- the database
+
+
+def database_for(size: str, args) -> tuple[str, dict]:
+    """A database URL holding the generated data of `size`, and the generator's known accounts and ids."""
+    data_dir = ROOT / "bench" / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if args.database_url:
+        url = args.database_url.replace("{size}", size)
+        known_path = data_dir / f"{size}-seed{args.seed}-{re.sub(r'[^a-z0-9]+', '-', url.split('/')[-1])}.json"
+    else:
+        path = data_dir / f"{size}-seed{args.seed}.db"
+        url = f"sqlite:///{path}"
+        known_path = path.with_suffix(".json")
+        if args.regenerate and path.exists():
+            path.unlink()
+        if path.exists() and not known_path.exists():
+            path.unlink()
+    env = dict(os.environ, DATABASE_URL=url, PORTAL_CONFIG="development")
+    # a cached database follows the portal's newest migrations too
+    subprocess.run(FLASK + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if known_path.exists() and not args.regenerate:
+        return url, json.loads(known_path.read_text())
+    print(f"[{size}] generating data into {url} ...", flush=True)
+    started = time.monotonic()
+    subprocess.run(FLASK + ["generate-data", "--size", size, "--seed", str(args.seed), "--known", str(known_path)],
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    known = json.loads(known_path.read_text())
+    known["_generated_in_s"] = round(time.monotonic() - started, 1)
+    known_path.write_text(json.dumps(known, indent=2))
+    return url, known
+
+
+def endpoints() -> set[str]:
+    """The endpoints the portal has now (pages other helpers are still building are skipped)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    from portal import create_app
+
+    app = create_app("bench", SQLALCHEMY_DATABASE_URI="sqlite://")
+    return {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+# ---- the server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving the portal with the bench configuration on 127.0.0.1."""
+
+    def __init__(self, url: str, workers: int):
+        self.port = free_port()
+        env = dict(os.environ, DATABASE_URL=url, PORTAL_CONFIG="bench", SECRET_KEY="bench-only-not-a-secret")
+        self.process = subprocess.Popen(
+            GUNICORN + ["--workers", str(workers), "--bind", f"127.0.0.1:{self.port}", "--timeout", "120",
+                        "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = request(self.port, "GET", "/_bench/baseline?queries=0")
+                if status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_memory_mb(self) -> list[float]:
+        """Resident memory of each worker process (children of the gunicorn master)."""
+        result = []
+        for pid in _children(self.process.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                result.append(round(int(match.group(1)) / 1024, 1))
+        return result
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+# ---- HTTP
+
+
+def request(port: int, method: str, path: str, cookies: dict | None = None, body: dict | None = None):
+    """(status, headers, body bytes) of one request on a fresh connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    data = None
+    if body is not None:
+        data = urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=data, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    result = (response.status, response.getheaders(), payload)
+    connection.close()
+    return result
+
+
+def _set_cookies(headers, cookies: dict) -> None:
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            cookies[key.strip()] = val.strip()
+
+
+def sign_in(port: int, email: str, password: str) -> dict:
+    cookies: dict = {}
+    status, headers, body = request(port, "GET", "/sign-in")
+    _set_cookies(headers, cookies)
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+    form = {"email": email, "password": password}
+    if token:
+        form["csrf_token"] = token.group(1).decode()
+    status, headers, _ = request(port, "POST", "/sign-in", cookies, form)
+    _set_cookies(headers, cookies)
+    if status != 302:
+        raise RuntimeError(f"could not sign in as {email}: {status}")
+    return cookies
+
+
+def measure(port: int, path: str, cookies: dict | None, requests: int, clients: int) -> dict:
+    """Latency one request at a time, then throughput with `clients` at once."""
+    status, headers, body = request(port, "GET", path, cookies)  # warm-up, and the page's answer
+    header = dict((k.lower(), v) for k, v in headers)
+    queries = int(header.get("x-query-count", -1))
+    latencies = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        s, _, _ = request(port, "GET", path, cookies)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if s != status:
+            raise RuntimeError(f"{path} answered {s} after {status}")
+    latencies.sort()
+    done = []
+
+    def client(count):
+        for _ in range(count):
+            request(port, "GET", path, cookies)
+            done.append(1)
+
+    per_client = max(1, requests // clients)
+    threads = [threading.Thread(target=client, args=(per_client,)) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "status": status,
+        "bytes": len(body),
+        "queries": queries,
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 1),
+        "max_ms": round(latencies[-1], 1),
+        "rps": round(len(done) / elapsed, 1),
+        "requests": requests,
+    }
+
+
+# ---- one run
+
+
+def run_size(size: str, workers: int, args, available: set[str]) -> dict:
+    url, known = database_for(size, args)
+    server = Server(url, workers)
+    try:
+        sessions = {}
+        for who in ("provider", "evaluator", "commissioner"):
+            sessions[who] = sign_in(server.port, known[who], known["password"])
+        results = []
+        clients = max(2, workers * 2)
+        for name, kind, who, endpoint, template in PAGES:
+            row = {"page": name, "kind": kind, "path": None}
+            if endpoint not in available:
+                row["skipped"] = f"not on main yet ({endpoint})"
+                results.append(row)
+                print(f"  {name:<44} skipped: {row['skipped']}", flush=True)
+                continue
+            try:
+                path = template.format(**known)
+            except KeyError as missing:
+                row["skipped"] = f"the generated data has no {missing}"
+                results.append(row)
+                continue
+            row["path"] = path
+            count = {HTML: args.requests, EXPORT: max(5, args.requests // 10), PDF: 3}[kind]
+            row.update(measure(server.port, path, sessions.get(who), count, clients if kind == HTML else 2))
+            baseline = measure(server.port, f"/_bench/baseline?queries={max(row['queries'], 0)}", None,
+                               count, clients if kind == HTML else 2)
+            row["baseline_p50_ms"] = baseline["p50_ms"]
+            row["baseline_rps"] = baseline["rps"]
+            row["rps_ratio"] = round(row["rps"] / baseline["rps"], 2) if baseline["rps"] else None
+            row["p95_target_ms"] = TARGET_P95_MS[kind]
+            row["p95_met"] = row["p95_ms"] <= TARGET_P95_MS[kind]
+            results.append(row)
+            print(f"  {name:<44} {row['status']} q={row['queries']:<3} p50={row['p50_ms']:>8} "
+                  f"p95={row['p95_ms']:>8} rps={row['rps']:>7} base={baseline['rps']:>7} "
+                  f"ratio={row['rps_ratio']}", flush=True)
+        memory = server.worker_memory_mb()
+    finally:
+        server.stop()
+    return {"size": size, "workers": workers, "database": url.split("://")[0], "known": known,
+            "pages": results, "worker_memory_mb": memory}
+
+
+def print_table(runs: list[dict]) -> None:
+    for run in runs:
+        print(f"\n== {run['size']} data, {run['workers']} worker(s), {run['database']}; "
+              f"worker memory after the run: {run['worker_memory_mb']} MB")
+        print(f"{'page':<44} {'q':>3} {'p50 ms':>8} {'p95 ms':>8} {'rps':>7} {'base rps':>8} {'ratio':>6}  target")
+        for row in run["pages"]:
+            if "skipped" in row:
+                print(f"{row['page']:<44} skipped: {row['skipped']}")
+                continue
+            verdict = "ok" if row["p95_met"] else f"MISS (p95 > {row['p95_target_ms']} ms)"
+            if row["kind"] == HTML and row["rps_ratio"] is not None and row["rps_ratio"] < 1 / 3:
+                verdict += "; MISS (rps < 1/3 of baseline)"
+            if row["queries"] > 15:
+                verdict += "; MISS (> 15 queries)"
+            print(f"{row['page']:<44} {row['queries']:>3} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['rps']:>7} "
+                  f"{row['baseline_rps']:>8} {row['rps_ratio']:>6}  {verdict}")
+    by_page: dict = {}
+    for run in runs:
+        for row in run["pages"]:
+            if "queries" in row:
+                by_page.setdefault(row["page"], set()).add(row["queries"])
+    growing = [page for page, counts in by_page.items() if len(counts) > 1]
+    print("\nQueries per page the same at every size and worker count:",
+          "yes" if not growing else f"NO: {', '.join(growing)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--workers", default="1,4", help="gunicorn worker counts to run, e.g. 1,4")
+    parser.add_argument("--requests", type=int, default=100, help="requests per HTML page (exports a tenth)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", help="a PostgreSQL URL, {size} replaced by the size (default SQLite)")
+    parser.add_argument("--regenerate", action="store_true", help="build the data again even if cached")
+    parser.add_argument("--label", default="", help="added to the results file name")
+    args = parser.parse_args()
+
+    available = endpoints()
+    runs = []
+    for size in args.sizes.split(","):
+        for workers in (int(w) for w in args.workers.split(",")):
+            print(f"[{size}] gunicorn with {workers} worker(s)", flush=True)
+            runs.append(run_size(size, workers, args, available))
+    print_table(runs)
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    label = f"-{args.label}" if args.label else ""
+    out = out_dir / f"{stamp}{label}.json"
+    load = os.getloadavg()
+    out.write_text(json.dumps({
+        "when": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                   "load_average_at_end": [round(x, 2) for x in load]},
+        "args": vars(args), "runs": runs}, indent=2, default=str))
+    print(f"\nWrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
