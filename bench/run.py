@@ -46,6 +46,7 @@ PAGES = [
      "/call-off-lists/{system_slug}?lot={filter_lot_id}&zone={filter_zone_id}"),
     ("Call-off list CSV", EXPORT, None, "publication.call_off_list_csv", "/call-off-lists/{system_slug}.csv"),
     ("Call-off list JSON", EXPORT, None, "publication.call_off_list_json", "/call-off-lists/{system_slug}.json"),
+    ("Call-off list Excel", EXPORT, None, "publication.call_off_list_xlsx", "/call-off-lists/{system_slug}.xlsx"),
     ("Call-off list OCDS", EXPORT, None, "publication.call_off_list_ocds", "/call-off-lists/{system_slug}.ocds.json"),
     ("Provider dashboard", HTML, "provider", "onboarding.dashboard", "/provider/"),
     ("Provider application", HTML, "provider", "onboarding.task_list",

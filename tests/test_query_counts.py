@@ -29,6 +29,7 @@ PAGES = [
     ("call-off list OCDS", None, "/call-off-lists/{system_slug}.ocds.json", '"releases": ['),
     ("call-off list suspended", None, "/call-off-lists/{system_slug}?status=suspended",
      "National Home and Community Support DPS"),
+    ("call-off list Excel", None, "/call-off-lists/{system_slug}.xlsx", ""),
     ("provider dashboard", "provider", "/provider/", "Your applications"),
     ("provider application", "provider", "/provider/applications/{provider_application_id}", "Your application"),
     ("provider organisation", "provider", "/provider/organisation", "Your organisation"),
@@ -87,7 +88,8 @@ def _measure(app, size) -> dict:
         url = path.format(**known)
         with count_queries() as counted:
             response = client.get(url)
-            body = response.get_data(as_text=True)  # a streamed download's queries run while it is read
+            data = response.get_data()  # a streamed download's queries run while it is read
+        body = data.decode("utf-8", "replace")
         results[name] = (response.status_code, counted[0], body)
     with app.app_context():
         _empty(app)
