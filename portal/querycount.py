@@ -5,7 +5,7 @@ configuration); the baseline page exists only when BENCH_BASELINE is true. Produ
 """
 from contextlib import contextmanager
 
-from flask import Flask, Response, g, has_app_context, request
+from flask import Flask, Response, g, has_app_context, render_template, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -61,9 +61,15 @@ def init_app(app: Flask) -> None:
         @app.route("/_bench/baseline")
         @csrf.exempt
         def bench_baseline():
-            """The benchmark's yardstick: a page that only runs `queries` trivial SQL statements."""
+            """The benchmark's yardstick: a page that only runs `queries` trivial SQL statements.
+
+            With layout=1 it also renders the portal's empty page layout (header, footer, GOV.UK template):
+            the least any HTML page of the portal costs.
+            """
             queries = min(request.args.get("queries", 0, type=int), 1000)
             for _ in range(queries):
                 db.session.execute(text("SELECT 1")).scalar()
             db.session.commit()
+            if request.args.get("layout"):
+                return render_template("layout.html", title="Baseline")
             return Response(f"baseline: {queries} queries\n", mimetype="text/plain")

@@ -124,3 +124,18 @@ def test_the_larger_data_set_really_is_larger(counts):
     assert larger["evaluator work list"][2].count("govuk-table__row") > \
         smaller["evaluator work list"][2].count("govuk-table__row")
     assert larger["audit log"][2].count("govuk-table__row") >= smaller["audit log"][2].count("govuk-table__row")
+
+
+def test_query_count_header_and_baseline_only_in_the_bench_configuration(app, monkeypatch):
+    from portal import create_app
+
+    bench = create_app("bench", SQLALCHEMY_DATABASE_URI="sqlite://").test_client()
+    response = bench.get("/_bench/baseline?queries=4")
+    assert response.status_code == 200 and response.headers["X-Query-Count"] == "4"
+    assert bench.get("/_bench/baseline?queries=2&layout=1").headers["X-Query-Count"] == "2"
+
+    monkeypatch.setenv("SECRET_KEY", "test-only")
+    production = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://").test_client()
+    assert production.get("/_bench/baseline?queries=4").status_code == 404
+    assert "X-Query-Count" not in production.get("/call-off-lists/").headers
+    assert "X-Query-Count" not in app.test_client().get("/_bench/baseline").headers  # the test settings: off too
