@@ -57,13 +57,13 @@ PAGES = [
     ("Moderation page", HTML, "commissioner", "evaluation.moderate",
      "/evaluation/applications/{moderation_application_id}/moderation"),
     ("Round page", HTML, "commissioner", "commissioning.round", "/commissioning/rounds/{evaluation_round_id}"),
-    ("Round results table", HTML, "commissioner", "commissioning.round_results",
+    ("Round results table", HTML, "commissioner", "commissioning.results",
      "/commissioning/rounds/{evaluation_round_id}/results"),
     ("Commissioner dashboard", HTML, "commissioner", "commissioning.dashboard", "/commissioning/"),
     ("Audit log", HTML, "commissioner", "audit.log", "/audit/"),
     ("Audit log CSV", EXPORT, "commissioner", "audit.export", "/audit/export.csv"),
     ("Evaluation report PDF (100 applications)", PDF, "commissioner", "commissioning.evaluation_report",
-     "/commissioning/rounds/{report_round_id}/report.pdf"),
+     "/commissioning/rounds/{report_round_id}/evaluation-report.pdf"),
 ]
 
 

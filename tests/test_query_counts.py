@@ -46,6 +46,8 @@ PAGES = [
     ("round clarifications", "commissioner", "/commissioning/rounds/{evaluation_round_id}/clarifications",
      "Clarifications"),
     ("audit log", "commissioner", "/audit/", "Audit log"),
+    ("round results", "commissioner", "/commissioning/rounds/{evaluation_round_id}/results", "Results of Round"),
+    ("evaluation report PDF", "commissioner", "/commissioning/rounds/{report_round_id}/evaluation-report.pdf", "%PDF"),
     ("conflicts register", "commissioner", "/evaluation/rounds/{evaluation_round_id}/conflicts-register",
      "Conflicts of interest register"),
     ("conflicts register CSV", "commissioner", "/evaluation/rounds/{evaluation_round_id}/conflicts-register.csv",

@@ -1,7 +1,7 @@
 """Indexes for a national-sized DPS: the audit log, the call-off list, a round's applications, sign-in by email
 
 Revision ID: h7_scale_indexes
-Revises: h3b_clarifications_notices
+Revises: h4b_results
 Create Date: 2026-11-23 00:49:52.414085
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h7_scale_indexes'
-down_revision = 'h3b_clarifications_notices'
+down_revision = 'h4b_results'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ Each document is built from stored scores, decisions and declarations in a fixed
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.clock import format_date, london, now
 from portal.commissioning.models import Decision, Round
@@ -88,11 +88,11 @@ def evaluation_report_data(round_: Round) -> dict:
     lots, zones = preload_criteria(system)
     applications = db.session.scalars(
         evaluated_applications_query(round_).options(
-            selectinload(Application.decisions).selectinload(Decision.decided_by))).all()
+            selectinload(Application.decisions).joinedload(Decision.decided_by))).all()
     records = _records(applications)
     assignments = db.session.scalars(
         select(Assignment).join(Assignment.application).where(Application.round_id == round_.id)
-        .options(selectinload(Assignment.evaluator))).all()
+        .options(joinedload(Assignment.evaluator))).all()
     evaluators = {}
     for assignment in assignments:
         entry = evaluators.setdefault(assignment.evaluator_id, {"user": assignment.evaluator, "assigned": 0,
@@ -102,8 +102,8 @@ def evaluation_report_data(round_: Round) -> dict:
         entry["moved"] += 0 if assignment.is_current else 1
     declarations = db.session.scalars(
         select(ConflictDeclaration).where(ConflictDeclaration.round_id == round_.id)
-        .options(selectinload(ConflictDeclaration.evaluator), selectinload(ConflictDeclaration.organisation),
-                 selectinload(ConflictDeclaration.decided_by))
+        .options(joinedload(ConflictDeclaration.evaluator), joinedload(ConflictDeclaration.organisation),
+                 joinedload(ConflictDeclaration.decided_by))
         .order_by(ConflictDeclaration.declared_at, ConflictDeclaration.id)).all()
     interests = [d for d in declarations if d.has_interest]
     admitted = {lot.id: 0 for lot in lots}

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.commissioning.models import Lot, StandardKind, Zone
 from portal.extensions import db
@@ -75,7 +75,7 @@ def evaluated_applications_query(round_, *, with_zones: bool = False):
         select(Application)
         .where(Application.round_id == round_.id, Application.status.in_(statuses))
         .options(
-            selectinload(Application.organisation),
+            joinedload(Application.organisation),  # many-to-one: joined, no query of its own
             selectinload(Application.standard_responses),
             selectinload(Application.decisions),
             lots.selectinload(ApplicationLot.zones) if with_zones else lots,
@@ -93,8 +93,8 @@ def moderation_by_application(application_ids, *, with_moderators: bool = False)
     score_query = select(ModeratedScore).where(ModeratedScore.application_id.in_(application_ids))
     standard_query = select(ModeratedStandard).where(ModeratedStandard.application_id.in_(application_ids))
     if with_moderators:
-        score_query = score_query.options(selectinload(ModeratedScore.moderator))
-        standard_query = standard_query.options(selectinload(ModeratedStandard.moderator))
+        score_query = score_query.options(joinedload(ModeratedScore.moderator))
+        standard_query = standard_query.options(joinedload(ModeratedStandard.moderator))
     for m in db.session.scalars(score_query):
         scores[m.application_id].append(m)
     for m in db.session.scalars(standard_query):
