@@ -305,3 +305,23 @@ def test_scoring_page_refusals_store_nothing(client, login, db, council, closed)
     assert client.post(url, data={f"score_{question.id}": "3",
                                   f"justification_{question.id}": JUSTIFICATION}).status_code == 404
     assert count(db, Score) == 0
+
+
+def test_always_open_round_page_shows_each_applications_clock_and_extends_one(client, login, db, council, system,
+                                                                                closed):
+    round_, first, second = closed
+    system.always_open = True
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    db.session.commit()
+    login(council.commissioner)
+    page = text(client.get(f"/commissioning/rounds/{round_.id}"))
+    assert "each application has its own deadline" in page
+    assert page.count("Overdue") == 2  # submitted 15 days ago: both past 10 working days
+    r = client.post(f"/evaluation/rounds/{round_.id}/extend-deadline?application={first.id}",
+                    data={"justification": "Site visit to the provider needed."})
+    assert r.status_code == 302
+    [extension] = db.session.scalars(select(EvaluationExtension)).all()
+    assert extension.application_id == first.id
+    # a round-wide extension is refused in an always-open system, with the reason
+    r = client.post(f"/evaluation/rounds/{round_.id}/extend-deadline", data={"justification": "Busy."})
+    assert "each application has its own deadline" in text(r) and count(db, EvaluationExtension) == 1
