@@ -289,7 +289,7 @@ class ParticipatingAuthority(db.Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     system = relationship("PurchasingSystem", back_populates="participants")
-    authority = relationship("Authority")
+    authority = relationship("Authority", lazy="joined")
 
     def can_manage(self, user) -> bool:
         return self.system.can_manage(user)

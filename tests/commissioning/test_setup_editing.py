@@ -482,3 +482,15 @@ def test_a_lot_without_questions_stops_a_round_from_being_scheduled(client, db, 
         "opens_on": ["10", "6", "2026"], "opens_time": "09:00", "closes_on": ["30", "6", "2026"], "closes_time": "12:00"})
     assert r.status_code == 200 and "Lot 3: Specialist care has no questions" in text(r)
     assert system.rounds == []
+
+
+def test_public_call_off_list_names_the_participating_councils(client, db, council, system):
+    assert "Other councils that call off from it" not in text(client.get(f"/call-off-lists/{system.slug}"))
+    commissioning.add_participating_authority(system, council.commissioner, authority_name="Peterborough City Council",
+                                              spend_cap=Decimal("2500000"))
+    commissioning.add_participating_authority(system, council.commissioner, authority_name="Norfolk County Council")
+    db.session.commit()
+    page = text(client.get(f"/call-off-lists/{system.slug}"))
+    assert re.search(r"Other councils that call off from it\s*</dt>\s*<dd[^>]*>\s*Peterborough City Council, "
+                     r"Norfolk County Council", page)
+    assert "2,500,000" not in page  # the spend cap is the council's own business
