@@ -56,6 +56,11 @@ SEALED = [
     ("/provider/organisation/invite",           [302, 200, 200, 403, 403, 403, 403, 403]),
     ("/provider/rounds/{round}/clarifications", [302, 200, 200, 403, 403, 403, 403, 403]),
     ("/commissioning/rounds/{round}/clarifications", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/systems/{system}/members", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/systems/{system}/members/import", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/commissioning/systems/{system}/members/import/template.csv", [302, 403, 403, 403, 403, 200, 404, 403]),
+    ("/audit/export.csv",                       [302, 403, 403, 403, 403, 200, 200, 403]),
+    ("/call-off-lists/about-this-data",         [200, 200, 200, 200, 200, 200, 200, 200]),
 ]
 
 
