@@ -51,6 +51,11 @@ SEALED = [
     ("/evaluation/",                            [302, 403, 403, 200, 200, 403, 403, 200]),
     ("/audit/",                                 [302, 403, 403, 403, 403, 200, 200, 403]),
     ("/call-off-lists/",                        [200, 200, 200, 200, 200, 200, 200, 200]),
+    # results and evaluation documents: the owning commissioner is sent back with a message until they exist
+    ("/commissioning/rounds/{round}/results",   [302, 403, 403, 403, 403, 302, 404, 403]),
+    ("/commissioning/rounds/{round}/evaluation-report.pdf", [302, 403, 403, 403, 403, 302, 404, 403]),
+    ("/commissioning/applications/{app}/outcome-letter.pdf", [302, 403, 403, 403, 403, 404, 404, 403]),
+    ("/provider/applications/{app}/outcome-letter.pdf", [302, 302, 404, 403, 403, 403, 403, 403]),
     ("/provider/organisation",                  [302, 200, 200, 403, 403, 403, 403, 403]),
     ("/provider/organisation/edit",             [302, 200, 200, 403, 403, 403, 403, 403]),
     ("/provider/organisation/invite",           [302, 200, 200, 403, 403, 403, 403, 403]),

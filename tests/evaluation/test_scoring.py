@@ -190,3 +190,56 @@ def test_application_results_use_the_moderated_score_not_the_evaluators(db, coun
     stored = {(s.assignment.evaluator_id, s.question_id): s.score for s in db.session.scalars(select(Score))}
     assert stored[(council.evaluator1.id, q2.id)] == 5 and stored[(council.evaluator2.id, q2.id)] == 3
     assert stored[(council.panel.id, q1.id)] == 4 and (council.panel.id, q2.id) not in stored
+
+
+def test_a_stored_80_20_system_on_a_0_to_10_scale_gives_the_same_results_through_the_database(
+        db, council, make_provider, frozen_clock):
+    """Peterborough-style weights (80 / 20) and a 0–10 scale, stored, scored, moderated and read back."""
+    from datetime import date, timedelta
+
+    from portal.commissioning import services as commissioning
+    from portal.commissioning.models import Procedure, Section, StandardKind
+    from portal.core import DomainError
+
+    system = commissioning.create_system(
+        council.commissioner, title="Home care dynamic market", reference="CCC-HC-DM-2026",
+        procedure=Procedure.dynamic_market_pa2023, starts_on=date(2026, 1, 1), ends_on=date(2030, 12, 31),
+        quality_weight=80, social_value_weight=20, pass_mark=D(65), scale_max=10)
+    system.scale_descriptions = [str(n) for n in range(11)]
+    lot = commissioning.add_lot(system, council.commissioner, title="Home care")
+    commissioning.add_zone(system, council.commissioner, name="Peterborough", ceiling_rate=D("19.65"))
+    commissioning.add_standard(lot, council.commissioner, kind=StandardKind.declaration,
+                               title="Mandatory exclusion grounds")
+    quality = commissioning.add_question(lot, council.commissioner, section=Section.quality, weight=D(50), min_score=4,
+                                         text="How will you plan support?")
+    quality2 = commissioning.add_question(lot, council.commissioner, section=Section.quality, weight=D(30),
+                                          min_score=4, text="How do you keep people safe?")
+    social = commissioning.add_question(lot, council.commissioner, section=Section.social_value, weight=D(20),
+                                        text="What will you do for local employment?")
+    round_ = commissioning.schedule_round(system, council.commissioner, opens_at=frozen_clock.now + timedelta(hours=1),
+                                          closes_at=frozen_clock.now + timedelta(days=14))
+    frozen_clock.advance(days=1)
+    provider = make_provider("Hales Group Limited")
+    application = complete_application(round_, provider, lots=[lot])
+    onboarding.submit_application(application, provider, declaration_confirmed=True)
+    frozen_clock.advance(days=14)
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    assignment = application.assignments[0]
+    evaluation.declare_conflicts(round_, council.evaluator1, {application.organisation_id: (False, "")})
+    for question in (quality, quality2, social):
+        evaluation.record_score(assignment, question, council.evaluator1, score=9,
+                                justification="Scored against the published guidance.")
+    evaluation.submit_assignment(assignment, council.evaluator1)
+    for question, score in ((quality, 7), (quality2, 10), (social, 5)):
+        evaluation.moderate_question(application, question, council.commissioner, score=score,
+                                     rationale="Agreed at the moderation meeting.")
+    db.session.commit()
+
+    result = application_results(application)[lot.id]
+    # 7/10 × 50 = 35, 10/10 × 30 = 30; 5/10 × 20 = 10
+    assert [q.points for q in result.questions] == [D("35.00"), D("30.00"), D("10.00")]
+    assert (result.quality_points, result.social_value_points, result.total) == (D("65.00"), D("10.00"), D("75.00"))
+    assert result.pass_mark_met is True and result.passed is True
+    # a 10 is allowed on this scale, an 11 is not
+    with pytest.raises(DomainError, match="^Choose an agreed score from 0 to 10 for question 1.1.$"):
+        evaluation.moderate_question(application, quality, council.commissioner, score=11, rationale="Too high.")
