@@ -82,7 +82,8 @@ def conflicts(round_id):
         select(Assignment).join(Application).where(Assignment.evaluator_id == current_user.id,
                                                    Application.round_id == round_.id,
                                                    Assignment.ended_at.is_(None))).all()
-    if not assignments:
+    if not assignments or round_.bids_sealed:
+        # before close nobody at the council may learn who applied
         abort(404)
     organisations = sorted({a.application.organisation for a in assignments}, key=lambda o: o.legal_name)
     already = {d.organisation_id for d in db.session.scalars(select(ConflictDeclaration).filter_by(

@@ -1,0 +1,390 @@
+"""The permission matrix: every route the app registers, as every kind of user, while bids are sealed and
+during evaluation.
+
+How to add a row for a new route: add an entry to MATRIX keyed by the endpoint name (what
+`flask routes` prints), with
+  url:   a function of the World (`w`) that returns the address to fetch (ids are on `w`);
+  get / post: the expected status per role, for each phase ("sealed", "evaluation"), written as nine
+         entries in ROLES order. For POST write "ok" where the role is allowed (the matrix does not
+         send allowed POSTs: they change things; the route's own tests do), and the status for a refused
+         one: the matrix then checks that nothing in the database changed.
+  data:  a function of the World returning form data a permitted user would send (so a refused POST
+         would have changed something had it been let through).
+A route with no row fails test_every_route_has_a_row, so a new route cannot be forgotten.
+
+302 means "sent to sign in" for anonymous and the redirect the route makes for others.
+"""
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from portal.auth.models import Role
+from portal.demo import complete_application, create_staff
+from portal.evaluation import services as evaluation
+from portal.evaluation.models import Assignment, ConflictDeclaration
+from portal.extensions import db as _db
+from portal.onboarding import services as onboarding
+
+ROLES = ["anonymous", "provider_a", "provider_b", "evaluator", "evaluator_unassigned", "evaluator_conflicted",
+         "panel", "commissioner", "other_commissioner"]
+COUNCIL_ROLES = ROLES[3:]
+PHASES = ("sealed", "evaluation")
+
+#: written into every answer of provider A: no council user may see it while bids are sealed
+SENTINEL = "Zanzibar-sealed-bid-sentinel-7731"
+
+
+@dataclass
+class Row:
+    url: Callable
+    get: dict = field(default_factory=dict)
+    post: dict = field(default_factory=dict)
+    data: Callable | None = None
+
+
+def _everyone(status):
+    return " ".join([str(status)] * len(ROLES))
+
+
+PUBLIC = _everyone(200)
+ONLY_POST = _everyone(405)
+# commissioner-only pages of a council's own objects: others' commissioners get 404, other roles 403
+OWN_COMMISSIONER = "302 403 403 403 403 403 403 200 404"
+OWN_COMMISSIONER_POST = "302 403 403 403 403 403 403 ok 404"
+
+
+MATRIX: dict[str, Row] = {
+    # ---- public and static
+    "auth.home": Row(lambda w: "/", get={p: "200 302 302 302 302 302 302 302 302" for p in PHASES}),
+    "auth.sign_in": Row(lambda w: "/sign-in", get={p: PUBLIC for p in PHASES},
+                        post={p: " ".join(["ok"] * 9) for p in PHASES}),
+    "auth.register": Row(lambda w: "/register", get={p: "200 302 302 302 302 302 302 302 302" for p in PHASES},
+                         post={p: "ok 302 302 302 302 302 302 302 302" for p in PHASES},
+                         data=lambda w: {"legal_name": "Intruder Care Ltd", "address": "1 High Street",
+                                         "postcode": "PE1 1HF", "name": "Ivan", "email": "ivan@intruder.example",
+                                         "password": "a long enough password", "confirm_password":
+                                             "a long enough password"}),
+    "auth.sign_out": Row(lambda w: "/sign-out", get={p: ONLY_POST for p in PHASES},
+                         post={p: " ".join(["ok"] * 9) for p in PHASES}),
+    "static": Row(lambda w: "/static/portal.css", get={p: PUBLIC for p in PHASES}),
+    "govuk_assets": Row(lambda w: "/assets/images/favicon.ico", get={p: PUBLIC for p in PHASES}),
+    "govuk_frontend": Row(lambda w: "/govuk-frontend/govuk-frontend.min.css", get={p: PUBLIC for p in PHASES}),
+    "publication.index": Row(lambda w: "/call-off-lists/", get={p: PUBLIC for p in PHASES}),
+    "publication.call_off_list": Row(lambda w: f"/call-off-lists/{w.system.slug}", get={p: PUBLIC for p in PHASES}),
+    "publication.call_off_list_csv": Row(lambda w: f"/call-off-lists/{w.system.slug}.csv",
+                                         get={p: PUBLIC for p in PHASES}),
+    # development only: the outbox answers 404 to everyone in any other configuration
+    "mail.outbox": Row(lambda w: "/outbox/", get={p: _everyone(404) for p in PHASES}),
+
+    # ---- provider pages
+    "onboarding.dashboard": Row(lambda w: "/provider/", get={p: "302 200 200 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.start": Row(
+        lambda w: f"/provider/rounds/{w.round.id}/apply", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok ok 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.task_list": Row(
+        lambda w: f"/provider/applications/{w.app.id}",
+        get={p: "302 200 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.choose_lots": Row(
+        lambda w: f"/provider/applications/{w.other.id}/lots",
+        get={"sealed": "302 404 200 403 403 403 403 403 403",
+             "evaluation": "302 404 302 403 403 403 403 403 403"},
+        post={"sealed": "302 404 ok 403 403 403 403 403 403",
+              "evaluation": "302 404 ok 403 403 403 403 403 403"},
+        data=lambda w: {"lots": [str(w.system.lots[1].id)],
+                        f"zones_{w.system.lots[1].id}": [str(z.id) for z in w.system.zones]}),
+    "onboarding.standard": Row(
+        lambda w: f"/provider/applications/{w.app.id}/standards/{w.standard.id}",
+        get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"confirmed": "y", "text": "overwritten by an attacker"}),
+    "onboarding.question": Row(
+        lambda w: f"/provider/applications/{w.app.id}/questions/{w.question.id}",
+        get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"text": "overwritten by an attacker"}),
+    "onboarding.rates": Row(
+        lambda w: f"/provider/applications/{w.app.id}/rates",
+        get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"accepted": "y"}),
+    "onboarding.check": Row(
+        lambda w: f"/provider/applications/{w.other.id}/check",
+        get={p: "302 404 200 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 404 ok 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"declaration": "y"}),
+    "onboarding.receipt": Row(
+        lambda w: f"/provider/applications/{w.app.id}/receipt",
+        get={p: "302 200 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.withdraw": Row(
+        lambda w: f"/provider/applications/{w.app.id}/withdraw", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.reopen": Row(
+        lambda w: f"/provider/applications/{w.app.id}/reopen", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.outcome": Row(
+        lambda w: f"/provider/applications/{w.app.id}/outcome",
+        get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES}),
+
+    # ---- evaluation
+    "evaluation.work_list": Row(lambda w: "/evaluation/", get={p: "302 403 403 200 200 200 200 403 403" for p in PHASES}),
+    "evaluation.conflicts": Row(
+        lambda w: f"/evaluation/rounds/{w.round.id}/conflicts",
+        get={"sealed": "302 403 403 404 404 404 404 403 403",
+             "evaluation": "302 403 403 200 404 200 200 403 403"},
+        post={"sealed": "302 403 403 404 404 404 404 403 403",
+              "evaluation": "302 403 403 ok 404 ok ok 403 403"},
+        data=lambda w: {f"interest_{w.app.organisation_id}": "no"}),
+    "evaluation.score": Row(
+        lambda w: f"/evaluation/assignments/{w.assignment.id}",
+        get={"sealed": "302 403 403 403 404 404 404 403 403",
+             "evaluation": "302 403 403 200 404 404 404 403 403"},
+        post={"sealed": "302 403 403 403 404 404 404 403 403",
+              "evaluation": "302 403 403 ok 404 404 404 403 403"},
+        data=lambda w: {f"score_{w.question.id}": "1", f"justification_{w.question.id}": "Scored by an intruder."}),
+    "evaluation.moderate": Row(
+        lambda w: f"/evaluation/applications/{w.app.id}/moderation",
+        get={"sealed": "302 403 403 403 403 403 403 404 404",
+             "evaluation": "302 403 403 403 403 403 403 200 404"},
+        post={"sealed": "302 403 403 403 403 403 403 404 404",
+              "evaluation": "302 403 403 403 403 403 403 ok 404"},
+        data=lambda w: {f"score_{w.question.id}": "0", f"rationale_{w.question.id}": "Moderated by an intruder."}),
+
+    # ---- commissioning
+    "commissioning.dashboard": Row(lambda w: "/commissioning/",
+                                   get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
+    "commissioning.new_system": Row(
+        lambda w: "/commissioning/systems/new", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES},
+        post={p: "302 403 403 403 403 403 403 ok ok" for p in PHASES},
+        data=lambda w: {"title": "Intruder system", "reference": "INTRUDER-1", "procedure": "dps_pcr2015",
+                        "starts_on-day": "1", "starts_on-month": "1", "starts_on-year": "2026",
+                        "ends_on-day": "1", "ends_on-month": "1", "ends_on-year": "2030",
+                        "quality_weight": "95", "social_value_weight": "5", "pass_mark": "60", "scale_max": "5"}),
+    "commissioning.system": Row(lambda w: f"/commissioning/systems/{w.system.id}",
+                                get={p: OWN_COMMISSIONER for p in PHASES}),
+    "commissioning.new_lot": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/lots/new", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"title": "Intruder lot", "description": "Added by an intruder"}),
+    "commissioning.new_zone": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/zones/new", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"name": "Intruder zone", "ceiling_rate": "99.00"}),
+    "commissioning.new_standard": Row(
+        lambda w: f"/commissioning/lots/{w.system.lots[0].id}/standards/new",
+        get={p: OWN_COMMISSIONER for p in PHASES}, post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"kind": "declaration", "title": "Intruder standard", "description": "I agree"}),
+    "commissioning.new_question": Row(
+        lambda w: f"/commissioning/lots/{w.system.lots[0].id}/questions/new",
+        get={p: OWN_COMMISSIONER for p in PHASES}, post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"section": "quality", "text": "Intruder question", "weight": "1", "word_limit": "100",
+                        "min_score": "0", "scorer": "officers"}),
+    "commissioning.new_round": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/rounds/new", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"opens_on-day": "1", "opens_on-month": "1", "opens_on-year": "2027", "opens_time": "09:00",
+                        "closes_on-day": "1", "closes_on-month": "2", "closes_on-year": "2027",
+                        "closes_time": "12:00"}),
+    "commissioning.round": Row(lambda w: f"/commissioning/rounds/{w.round.id}", get={p: OWN_COMMISSIONER for p in PHASES}),
+    "commissioning.open_round": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/open", get={p: ONLY_POST for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.close_early": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/close-early", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"reason": "Closed by an intruder to shut out bidders."}),
+    "commissioning.assign": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/assign", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"evaluators": [str(w.users["evaluator_unassigned"].id)]}),
+    "commissioning.decision": Row(
+        lambda w: f"/commissioning/applications/{w.app.id}/decision",
+        get={"sealed": "302 403 403 403 403 403 403 404 404", "evaluation": OWN_COMMISSIONER},
+        post={"sealed": "302 403 403 403 403 403 403 404 404", "evaluation": OWN_COMMISSIONER_POST},
+        data=lambda w: {"outcome": "rejected", "reasons": "Rejected by an intruder."}),
+    "commissioning.confirm_decisions": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/confirm-decisions", get={p: ONLY_POST for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.publish": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/publish", get={p: ONLY_POST for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+
+    # ---- audit
+    "audit.log": Row(lambda w: "/audit/", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
+}
+
+
+class World:
+    """Provider A has submitted (every answer holds SENTINEL); provider B has a draft; Cambridgeshire's
+    evaluator, a conflicted evaluator and the panel member are assigned to A's application."""
+
+
+def _build_world(phase, council, system, make_round, make_provider, frozen_clock, db) -> World:
+    w = World()
+    w.system = system
+    w.round = make_round(closes_in=timedelta(days=3))
+    provider_a, provider_b = make_provider("Provider A Care Ltd"), make_provider("Provider B Care Ltd")
+    w.app = complete_application(w.round, provider_a, lots=[system.lots[0]], answer=f"{SENTINEL} " + "word " * 50)
+    onboarding.submit_application(w.app, provider_a, declaration_confirmed=True)
+    w.other = onboarding.start_application(w.round, provider_b)
+    conflicted = create_staff(council.authority, Role.evaluator, "eval3@cambs.example", "Sam Conflicted")
+    db.session.commit()
+    w.users = {"provider_a": provider_a, "provider_b": provider_b, "evaluator": council.evaluator1,
+               "evaluator_unassigned": council.evaluator2, "evaluator_conflicted": conflicted,
+               "panel": council.panel, "commissioner": council.commissioner,
+               "other_commissioner": council.other_commissioner}
+    scorers = [council.evaluator1, conflicted, council.panel]
+    if phase == "sealed":
+        # an attack on sealed bids: assignments and declarations that exist before the round closes
+        # (as if made by a bug or by hand in the database) must still not open the answers
+        for scorer in scorers:
+            db.session.add(Assignment(application=w.app, evaluator=scorer, as_panel=scorer.role is Role.panel_member,
+                                      assigned_by_id=council.commissioner.id))
+            db.session.add(ConflictDeclaration(round_id=w.round.id, evaluator_id=scorer.id,
+                                               organisation_id=w.app.organisation_id,
+                                               has_interest=scorer is conflicted,
+                                               details="My brother owns it." if scorer is conflicted else ""))
+        db.session.commit()
+    else:
+        frozen_clock.advance(days=4)
+        evaluation.assign_evaluators(w.round, council.commissioner, scorers)
+        for scorer in scorers:
+            evaluation.declare_conflicts(w.round, scorer, {w.app.organisation_id: (
+                scorer is conflicted, "My brother owns it." if scorer is conflicted else "")})
+        db.session.commit()
+    w.assignment = db.session.scalar(select(Assignment).where(Assignment.application_id == w.app.id,
+                                                              Assignment.evaluator_id == council.evaluator1.id))
+    w.question = w.system.lots[0].questions[0]
+    w.standard = next(s for s in w.system.lots[0].standards if s.kind.value == "evidence")
+    return w
+
+
+def _send(client, method, url, data=None):
+    """One request as the client's user. The tests share one app context with the requests, so the
+    signed-in user Flask-Login keeps on `g` is dropped first: each client is known by its own cookie."""
+    g.pop("_login_user", None)
+    try:
+        return client.open(url, method=method, data=data)
+    finally:
+        g.pop("_login_user", None)
+
+
+def _clients(app, w):
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            response = _send(client, "POST", "/sign-in", {"email": w.users[role].email, "password": "care-dps-demo-password"})
+            assert response.status_code == 302, f"{role} could not sign in"
+        clients[role] = client
+    return clients
+
+
+def _snapshot():
+    """Every row of every table: what a refused POST must leave exactly as it was."""
+    _db.session.expire_all()
+    out = {}
+    for table in _db.metadata.sorted_tables:
+        rows = _db.session.execute(select(table)).all()
+        out[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+    return out
+
+
+def _diff(before, after):
+    return [name for name in before if before[name] != after[name]]
+
+
+def _expectations(spec: str) -> list[str]:
+    entries = spec.split()
+    assert len(entries) == len(ROLES), f"expected {len(ROLES)} entries, got {spec!r}"
+    return entries
+
+
+def test_every_route_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(MATRIX))
+    assert not missing, f"Routes with no row in the permission matrix (add one to MATRIX): {missing}"
+    stale = sorted(set(MATRIX) - endpoints)
+    assert not stale, f"Rows in the permission matrix for routes that no longer exist: {stale}"
+    for rule in app.url_map.iter_rules():
+        row = MATRIX[rule.endpoint]
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                table = row.get if method == "GET" else row.post
+                assert set(table) == set(PHASES), f"{rule.endpoint}: give {method} expectations for {PHASES}"
+
+
+OBSERVE = os.environ.get("MATRIX_OBSERVE") == "1"
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_permission_matrix(app, db, council, system, make_round, make_provider, frozen_clock, phase):
+    w = _build_world(phase, council, system, make_round, make_provider, frozen_clock, db)
+    clients = _clients(app, w)
+    failures, observed = [], {}
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    for endpoint, row in MATRIX.items():
+        rule = rules[endpoint]
+        url = row.url(w)
+        for method in ("GET", "POST"):
+            table = row.get if method == "GET" else row.post
+            if method not in rule.methods or not table:
+                continue
+            expected = _expectations(table[phase])
+            seen = []
+            for role, want in zip(ROLES, expected):
+                client = clients[role]
+                if method == "GET":
+                    response = _send(client, "GET", url)
+                    body = response.get_data()
+                    if role in COUNCIL_ROLES and phase == "sealed" and SENTINEL.encode() in body:
+                        failures.append(f"{role} GET {url} shows a sealed bid's answer")
+                    if role == "provider_b" and SENTINEL.encode() in body:
+                        failures.append(f"provider_b GET {url} shows provider A's answer")
+                    seen.append(str(response.status_code))
+                else:
+                    if want == "ok":
+                        seen.append("ok")
+                        continue
+                    before = _snapshot()
+                    response = _send(client, "POST", url, row.data(w) if row.data else {})
+                    changed = _diff(before, _snapshot())
+                    if changed:
+                        failures.append(f"{role} POST {url} was refused with {response.status_code} "
+                                        f"but changed {changed}")
+                    seen.append(str(response.status_code))
+                if want != "ok" and seen[-1] != want:
+                    failures.append(f"{phase}: {role} {method} {url} ({endpoint}): {seen[-1]}, expected {want}")
+                if role == "anonymous" and want == "302" and method == "GET" and seen[-1] == "302" \
+                        and endpoint != "auth.home":
+                    if "/sign-in" not in response.location:
+                        failures.append(f"anonymous GET {url} redirected to {response.location}, not sign in")
+            observed[(endpoint, method)] = " ".join(seen)
+    if OBSERVE:
+        for (endpoint, method), seen in observed.items():
+            print(f"{phase:10} {method:4} {endpoint:35} {seen}")
+    assert not failures, "\n".join(failures)
+
+
+def test_sealed_answers_are_not_in_any_council_page_before_close(app, db, council, system, make_round,
+                                                                  make_provider, frozen_clock):
+    """Every GET route, every council user, with every id of the world's objects: the sealed answer never shows."""
+    w = _build_world("sealed", council, system, make_round, make_provider, frozen_clock, db)
+    clients = _clients(app, w)
+    ids = {w.app.id, w.other.id, w.round.id, w.system.id, w.assignment.id, w.question.id, w.standard.id}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        int_args = [name for name, conv in rule._converters.items() if type(conv).__name__ == "IntegerConverter"]
+        if len(int_args) != len(rule.arguments):
+            continue  # path and slug routes are covered by the matrix
+        for object_id in ids:
+            url = re.sub(r"<int:\w+>", str(object_id), rule.rule)
+            for role in COUNCIL_ROLES:
+                body = _send(clients[role], "GET", url).get_data()
+                assert SENTINEL.encode() not in body, f"{role} read a sealed answer at {url}"
