@@ -122,7 +122,8 @@ MATRIX: dict[str, Row] = {
         lambda w: f"/provider/applications/{w.app.id}/receipt",
         get={p: "302 200 404 403 403 403 403 403 403" for p in PHASES}),
     "onboarding.withdraw": Row(
-        lambda w: f"/provider/applications/{w.app.id}/withdraw", get={p: ONLY_POST for p in PHASES},
+        lambda w: f"/provider/applications/{w.app.id}/withdraw",
+        get={"sealed": "302 200 404 403 403 403 403 403 403", "evaluation": "302 302 404 403 403 403 403 403 403"},
         post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
     "onboarding.reopen": Row(
         lambda w: f"/provider/applications/{w.app.id}/reopen", get={p: ONLY_POST for p in PHASES},
@@ -198,6 +199,18 @@ MATRIX: dict[str, Row] = {
         lambda w: f"/commissioning/rounds/{w.round.id}/close-early", get={p: OWN_COMMISSIONER for p in PHASES},
         post={p: OWN_COMMISSIONER_POST for p in PHASES},
         data=lambda w: {"reason": "Closed by an intruder to shut out bidders."}),
+    "commissioning.pause_round": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/pause", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"reason": "Paused by an intruder to shut out bidders."}),
+    "commissioning.resume_round": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/resume", get={p: ONLY_POST for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.extend_round": Row(
+        lambda w: f"/commissioning/rounds/{w.round.id}/extend", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"closes_on-day": "1", "closes_on-month": "1", "closes_on-year": "2027",
+                        "closes_time": "12:00", "reason": "Extended by an intruder."}),
     "commissioning.assign": Row(
         lambda w: f"/commissioning/rounds/{w.round.id}/assign", get={p: OWN_COMMISSIONER for p in PHASES},
         post={p: OWN_COMMISSIONER_POST for p in PHASES},
