@@ -229,6 +229,7 @@ MATRIX: dict[str, Row] = {
 
     # ---- audit
     "audit.log": Row(lambda w: "/audit/", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
+    "audit.export": Row(lambda w: "/audit/export.csv", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
 }
 
 
