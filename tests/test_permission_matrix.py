@@ -29,6 +29,7 @@ from portal.demo import complete_application, create_staff
 from portal.evaluation import services as evaluation
 from portal.evaluation.models import Assignment, ConflictDeclaration
 from portal.extensions import db as _db
+from portal.onboarding import colleagues, organisations
 from portal.onboarding import services as onboarding
 
 ROLES = ["anonymous", "provider_a", "provider_b", "evaluator", "evaluator_unassigned", "evaluator_conflicted",
@@ -131,6 +132,45 @@ MATRIX: dict[str, Row] = {
     "onboarding.outcome": Row(
         lambda w: f"/provider/applications/{w.app.id}/outcome",
         get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES}),
+
+
+    # ---- the provider's organisation, locations and colleagues
+    "onboarding.organisation": Row(lambda w: "/provider/organisation",
+                                   get={p: "302 200 200 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.edit_organisation": Row(
+        lambda w: "/provider/organisation/edit", get={p: "302 200 200 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok ok 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"legal_name": "Renamed by an intruder", "address": "1 High Street", "postcode": "PE1 1HF"}),
+    "onboarding.new_location": Row(
+        lambda w: "/provider/organisation/locations/new",
+        get={p: "302 200 200 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok ok 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"cqc_location_id": "1-999999999", "name": "Intruder House"}),
+    "onboarding.edit_location": Row(
+        lambda w: f"/provider/organisation/locations/{w.location.id}",
+        get={p: "302 200 404 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"cqc_location_id": "1-999999999", "name": "Renamed by an intruder"}),
+    "onboarding.remove_location": Row(
+        lambda w: f"/provider/organisation/locations/{w.location.id}/remove", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.invite": Row(
+        lambda w: "/provider/organisation/invite", get={p: "302 200 200 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 ok ok 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"email": "intruder@intruder.example"}),
+    "onboarding.revoke_invitation": Row(
+        lambda w: f"/provider/organisation/invitations/{w.invitation.id}/revoke", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.remove_colleague": Row(
+        lambda w: f"/provider/organisation/colleagues/{w.colleague.id}/remove", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    # the invitee's page needs no sign-in; anyone signed in is asked to sign out first (409)
+    "onboarding.accept_invitation": Row(
+        lambda w: f"/provider/invitations/{w.invitation_token}",
+        get={p: "200 409 409 409 409 409 409 409 409" for p in PHASES},
+        post={p: "ok 409 409 409 409 409 409 409 409" for p in PHASES},
+        data=lambda w: {"name": "Intruder", "password": "a long enough password",
+                        "confirm_password": "a long enough password"}),
 
     # ---- evaluation
     "evaluation.work_list": Row(lambda w: "/evaluation/", get={p: "302 403 403 200 200 200 200 403 403" for p in PHASES}),
@@ -246,6 +286,14 @@ def _build_world(phase, council, system, make_round, make_provider, frozen_clock
     w.app = complete_application(w.round, provider_a, lots=[system.lots[0]], answer=f"{SENTINEL} " + "word " * 50)
     onboarding.submit_application(w.app, provider_a, declaration_confirmed=True)
     w.other = onboarding.start_application(w.round, provider_b)
+    w.location = organisations.add_location(provider_a.organisation, provider_a, cqc_location_id="1-123456789",
+                                            name="Bridge House")
+    w.invitation, w.invitation_token = colleagues.invite_colleague(provider_a.organisation, provider_a,
+                                                                   "new.colleague@provider-a.example")
+    other_invitation, token = colleagues.invite_colleague(provider_a.organisation, provider_a,
+                                                          "colleague@provider-a.example")
+    w.colleague = colleagues.accept_invitation(other_invitation, name="Cole League",
+                                               password="care-dps-demo-password")
     conflicted = create_staff(council.authority, Role.evaluator, "eval3@cambs.example", "Sam Conflicted")
     db.session.commit()
     w.users = {"provider_a": provider_a, "provider_b": provider_b, "evaluator": council.evaluator1,
