@@ -17,7 +17,7 @@ A route with no row fails test_every_route_has_a_row, so a new route cannot be f
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Callable
 
 import pytest
@@ -29,6 +29,8 @@ from portal.demo import complete_application, create_staff
 from portal.evaluation import services as evaluation
 from portal.evaluation.models import Assignment, ConflictDeclaration
 from portal.extensions import db as _db
+from portal.commissioning import services as commissioning
+from portal.commissioning.models import Membership
 from portal.onboarding import colleagues, organisations
 from portal.onboarding import services as onboarding
 
@@ -80,6 +82,13 @@ MATRIX: dict[str, Row] = {
     "publication.call_off_list": Row(lambda w: f"/call-off-lists/{w.system.slug}", get={p: PUBLIC for p in PHASES}),
     "publication.call_off_list_csv": Row(lambda w: f"/call-off-lists/{w.system.slug}.csv",
                                          get={p: PUBLIC for p in PHASES}),
+    "publication.call_off_list_json": Row(lambda w: f"/call-off-lists/{w.system.slug}.json",
+                                          get={p: PUBLIC for p in PHASES}),
+    "publication.call_off_list_ocds": Row(lambda w: f"/call-off-lists/{w.system.slug}.ocds.json",
+                                          get={p: PUBLIC for p in PHASES}),
+    "publication.call_off_list_xlsx": Row(lambda w: f"/call-off-lists/{w.system.slug}.xlsx",
+                                          get={p: PUBLIC for p in PHASES}),
+    "publication.about": Row(lambda w: "/call-off-lists/about-this-data", get={p: PUBLIC for p in PHASES}),
     # development only: the outbox answers 404 to everyone in any other configuration
     "mail.outbox": Row(lambda w: "/outbox/", get={p: _everyone(404) for p in PHASES}),
 
@@ -267,6 +276,82 @@ MATRIX: dict[str, Row] = {
         lambda w: f"/commissioning/rounds/{w.round.id}/publish", get={p: ONLY_POST for p in PHASES},
         post={p: OWN_COMMISSIONER_POST for p in PHASES}),
 
+
+    # ---- system set-up: editing, copying, participating councils
+    "commissioning.edit_system": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/edit", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"title": "Renamed by an intruder", "reference": "INTRUDER-2", "procedure": "dps_pcr2015",
+                        "starts_on-day": "1", "starts_on-month": "1", "starts_on-year": "2022",
+                        "ends_on-day": "1", "ends_on-month": "1", "ends_on-year": "2030",
+                        "quality_weight": "95", "social_value_weight": "5", "pass_mark": "10", "scale_max": "5"}),
+    "commissioning.copy_system": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/copy", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"title": "Copied by an intruder", "reference": "INTRUDER-3",
+                        "starts_on-day": "1", "starts_on-month": "11", "starts_on-year": "2027",
+                        "ends_on-day": "1", "ends_on-month": "11", "ends_on-year": "2031"}),
+    "commissioning.new_participant": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/participants/new", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"authority_name": "Intruder Borough Council", "spend_cap": "1000000"}),
+    "commissioning.edit_participant": Row(
+        lambda w: f"/commissioning/participants/{w.participant.id}/edit", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}, data=lambda w: {"spend_cap": "1"}),
+    "commissioning.remove_participant": Row(
+        lambda w: f"/commissioning/participants/{w.participant.id}/remove", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.edit_lot": Row(
+        lambda w: f"/commissioning/lots/{w.system.lots[1].id}/edit", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"title": "Renamed by an intruder", "description": "x"}),
+    "commissioning.delete_lot": Row(
+        lambda w: f"/commissioning/lots/{w.system.lots[1].id}/delete", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.edit_zone": Row(
+        lambda w: f"/commissioning/zones/{w.system.zones[0].id}/edit", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}, data=lambda w: {"name": "Renamed by an intruder"}),
+    "commissioning.delete_zone": Row(
+        lambda w: f"/commissioning/zones/{w.system.zones[0].id}/delete", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.edit_rate": Row(
+        lambda w: f"/commissioning/lots/{w.system.lots[0].id}/zones/{w.system.zones[0].id}/rate",
+        get={p: OWN_COMMISSIONER for p in PHASES}, post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"ceiling_rate": "99.99"}),
+    "commissioning.edit_standard": Row(
+        lambda w: f"/commissioning/standards/{w.standard.id}/edit", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"kind": "declaration", "title": "Changed by an intruder", "description": "I agree"}),
+    "commissioning.delete_standard": Row(
+        lambda w: f"/commissioning/standards/{w.standard.id}/delete", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.edit_question": Row(
+        lambda w: f"/commissioning/questions/{w.question.id}/edit", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"section": "quality", "text": "Changed by an intruder", "weight": "35", "word_limit": "100",
+                        "min_score": "0", "scorer": "officers"}),
+    "commissioning.delete_question": Row(
+        lambda w: f"/commissioning/questions/{w.question.id}/delete", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+
+    # ---- members of the call-off list
+    "commissioning.members_list": Row(lambda w: f"/commissioning/systems/{w.system.id}/members",
+                                      get={p: OWN_COMMISSIONER for p in PHASES}),
+    "commissioning.member": Row(lambda w: f"/commissioning/members/{w.membership.id}",
+                                get={p: OWN_COMMISSIONER for p in PHASES}),
+    "commissioning.suspend_member": Row(
+        lambda w: f"/commissioning/members/{w.membership.id}/suspend", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"reason": "Suspended by an intruder."}),
+    "commissioning.reinstate_member": Row(
+        lambda w: f"/commissioning/members/{w.membership.id}/reinstate", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"reason": "Reinstated by an intruder."}),
+    "commissioning.remove_member": Row(
+        lambda w: f"/commissioning/members/{w.membership.id}/remove", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"reason": "Removed by an intruder.", "confirm": "y"}),
+
     # ---- audit
     "audit.log": Row(lambda w: "/audit/", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
     "audit.export": Row(lambda w: "/audit/export.csv", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
@@ -294,6 +379,12 @@ def _build_world(phase, council, system, make_round, make_provider, frozen_clock
                                                           "colleague@provider-a.example")
     w.colleague = colleagues.accept_invitation(other_invitation, name="Cole League",
                                                password="care-dps-demo-password")
+    w.participant = commissioning.add_participating_authority(system, council.commissioner,
+                                                              authority_name="Suffolk County Council")
+    # provider B is on the call-off list of the first lot already (moved from an earlier framework)
+    w.membership = Membership(system=system, lot=system.lots[0], organisation=provider_b.organisation,
+                              admitted_on=date(2025, 4, 1))
+    db.session.add(w.membership)
     conflicted = create_staff(council.authority, Role.evaluator, "eval3@cambs.example", "Sam Conflicted")
     db.session.commit()
     w.users = {"provider_a": provider_a, "provider_b": provider_b, "evaluator": council.evaluator1,
