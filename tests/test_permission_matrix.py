@@ -352,6 +352,17 @@ MATRIX: dict[str, Row] = {
         post={p: OWN_COMMISSIONER_POST for p in PHASES},
         data=lambda w: {"reason": "Removed by an intruder.", "confirm": "y"}),
 
+    "commissioning.import_members": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/members/import", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "commissioning.import_template": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/members/import/template.csv",
+        get={p: OWN_COMMISSIONER for p in PHASES}),
+    "commissioning.confirm_import": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/members/import/confirm", get={p: ONLY_POST for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"source": "intruder.csv", "csv_text": "legal_name,lot\nIntruder Care Ltd,Providers of Care\n"}),
+
     # ---- audit
     "audit.log": Row(lambda w: "/audit/", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
     "audit.export": Row(lambda w: "/audit/export.csv", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
