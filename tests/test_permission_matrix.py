@@ -205,6 +205,41 @@ MATRIX: dict[str, Row] = {
               "evaluation": "302 403 403 403 403 403 403 ok 404"},
         data=lambda w: {f"score_{w.question.id}": "0", f"rationale_{w.question.id}": "Moderated by an intruder."}),
 
+    "evaluation.application_evaluators": Row(
+        lambda w: f"/evaluation/applications/{w.app.id}/evaluators", get={"sealed": "302 403 403 403 403 403 403 404 404", "evaluation": OWN_COMMISSIONER}, post={"sealed": "302 403 403 403 403 403 403 404 404", "evaluation": OWN_COMMISSIONER_POST},
+        data=lambda w: {"evaluators": [str(w.users["evaluator_unassigned"].id)]}),
+    "evaluation.conflicts_register": Row(lambda w: f"/evaluation/rounds/{w.round.id}/conflicts-register",
+                                         get={p: OWN_COMMISSIONER for p in PHASES}),
+    "evaluation.conflicts_register_csv": Row(lambda w: f"/evaluation/rounds/{w.round.id}/conflicts-register.csv",
+                                             get={p: OWN_COMMISSIONER for p in PHASES}),
+    "evaluation.consistency": Row(lambda w: f"/evaluation/rounds/{w.round.id}/consistency",
+                                  get={p: OWN_COMMISSIONER for p in PHASES}),
+    "evaluation.decide_conflict": Row(
+        lambda w: f"/evaluation/declarations/{w.declaration.id}/decide",
+        get={p: OWN_COMMISSIONER for p in PHASES}, post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"decision": "allow", "mitigation": "Allowed by an intruder."}),
+    "evaluation.extend_deadline": Row(
+        lambda w: f"/evaluation/rounds/{w.round.id}/extend-deadline", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"days": "5", "reason": "Extended by an intruder."}),
+    "evaluation.larger_text": Row(lambda w: "/evaluation/larger-text", get={p: ONLY_POST for p in PHASES},
+                                  post={p: "302 403 403 ok ok ok ok 403 403" for p in PHASES}),
+    "evaluation.panel_answer": Row(
+        lambda w: f"/evaluation/assignments/{w.panel_assignment.id}/answers/1",
+        get={"sealed": "302 403 403 403 403 403 403 403 403", "evaluation": "302 403 403 403 403 403 200 403 403"},
+        post={"sealed": "302 403 403 403 403 403 403 403 403", "evaluation": "302 403 403 403 403 403 ok 403 403"},
+        data=lambda w: {"score": "0", "justification": "Scored by an intruder."}),
+    "evaluation.panel_check": Row(
+        lambda w: f"/evaluation/assignments/{w.panel_assignment.id}/check",
+        get={"sealed": "302 403 403 403 403 403 403 403 403", "evaluation": "302 403 403 403 403 403 200 403 403"},
+        post={"sealed": "302 403 403 403 403 403 403 403 403", "evaluation": "302 403 403 403 403 403 ok 403 403"}),
+    "evaluation.panel_questions": Row(
+        lambda w: f"/evaluation/rounds/{w.round.id}/panel-questions", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}, data=lambda w: {"questions": [str(w.question.id)]}),
+    "evaluation.reassign": Row(
+        lambda w: f"/evaluation/assignments/{w.assignment.id}/reassign", get={"sealed": "302 403 403 403 403 403 403 404 404", "evaluation": OWN_COMMISSIONER}, post={"sealed": "302 403 403 403 403 403 403 404 404", "evaluation": OWN_COMMISSIONER_POST},
+        data=lambda w: {"evaluator": str(w.users["evaluator_unassigned"].id), "reason": "Moved by an intruder."}),
+
     # ---- commissioning
     "commissioning.dashboard": Row(lambda w: "/commissioning/",
                                    get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
@@ -423,6 +458,9 @@ def _build_world(phase, council, system, make_round, make_provider, frozen_clock
         db.session.commit()
     w.assignment = db.session.scalar(select(Assignment).where(Assignment.application_id == w.app.id,
                                                               Assignment.evaluator_id == council.evaluator1.id))
+    w.panel_assignment = db.session.scalar(select(Assignment).where(Assignment.application_id == w.app.id,
+                                                                    Assignment.evaluator_id == council.panel.id))
+    w.declaration = db.session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.evaluator_id == conflicted.id))
     w.question = w.system.lots[0].questions[0]
     w.standard = next(s for s in w.system.lots[0].standards if s.kind.value == "evidence")
     return w
