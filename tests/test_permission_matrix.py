@@ -31,7 +31,7 @@ from portal.evaluation.models import Assignment, ConflictDeclaration
 from portal.extensions import db as _db
 from portal.commissioning import services as commissioning
 from portal.commissioning.models import Membership
-from portal.onboarding import colleagues, organisations
+from portal.onboarding import clarifications, colleagues, organisations
 from portal.onboarding import services as onboarding
 
 ROLES = ["anonymous", "provider_a", "provider_b", "evaluator", "evaluator_unassigned", "evaluator_conflicted",
@@ -180,6 +180,25 @@ MATRIX: dict[str, Row] = {
         post={p: "ok 409 409 409 409 409 409 409 409" for p in PHASES},
         data=lambda w: {"name": "Intruder", "password": "a long enough password",
                         "confirm_password": "a long enough password"}),
+
+    # ---- clarifications and following a system
+    "onboarding.round_clarifications": Row(
+        lambda w: f"/provider/rounds/{w.round.id}/clarifications",
+        get={p: "302 200 200 403 403 403 403 403 403" for p in PHASES},
+        post={"sealed": "302 ok ok 403 403 403 403 403 403", "evaluation": "302 ok ok 403 403 403 403 403 403"},
+        data=lambda w: {"question": "A question from an intruder?"}),
+    "onboarding.follow_system": Row(
+        lambda w: f"/provider/systems/{w.system.id}/follow", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok ok 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.unfollow_system": Row(
+        lambda w: f"/provider/systems/{w.system.id}/unfollow", get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok ok 403 403 403 403 403 403" for p in PHASES}),
+    "commissioning.round_clarifications": Row(lambda w: f"/commissioning/rounds/{w.round.id}/clarifications",
+                                              get={p: OWN_COMMISSIONER for p in PHASES}),
+    "commissioning.answer_clarification": Row(
+        lambda w: f"/commissioning/clarifications/{w.clarification.id}", get={p: OWN_COMMISSIONER for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES},
+        data=lambda w: {"published_question": "Changed", "answer": "Answered by an intruder.", "audience": "all"}),
 
     # ---- evaluation
     "evaluation.work_list": Row(lambda w: "/evaluation/", get={p: "302 403 403 200 200 200 200 403 403" for p in PHASES}),
@@ -431,6 +450,7 @@ def _build_world(phase, council, system, make_round, make_provider, frozen_clock
     w.membership = Membership(system=system, lot=system.lots[0], organisation=provider_b.organisation,
                               admitted_on=date(2025, 4, 1))
     db.session.add(w.membership)
+    w.clarification = clarifications.ask_clarification(w.round, provider_b, "Can we bid for one zone only?")
     conflicted = create_staff(council.authority, Role.evaluator, "eval3@cambs.example", "Sam Conflicted")
     db.session.commit()
     w.users = {"provider_a": provider_a, "provider_b": provider_b, "evaluator": council.evaluator1,
