@@ -417,6 +417,20 @@ MATRIX: dict[str, Row] = {
         post={p: OWN_COMMISSIONER_POST for p in PHASES},
         data=lambda w: {"source": "intruder.csv", "csv_text": "legal_name,lot\nIntruder Care Ltd,Providers of Care\n"}),
 
+    # ---- results, reports and letters
+    "commissioning.results": Row(lambda w: f"/commissioning/rounds/{w.round.id}/results",
+                                 get={"sealed": "302 403 403 403 403 403 403 302 404", "evaluation": OWN_COMMISSIONER}),
+    "commissioning.evaluation_report": Row(lambda w: f"/commissioning/rounds/{w.round.id}/evaluation-report.pdf",
+                                           get={p: "302 403 403 403 403 403 403 302 404" for p in PHASES}),
+    "commissioning.outcome_letter": Row(lambda w: f"/commissioning/applications/{w.app.id}/outcome-letter.pdf",
+                                        get={"sealed": "302 403 403 403 403 403 403 404 404",
+                                             "evaluation": "302 403 403 403 403 403 403 302 404"}),
+    "commissioning.lead_provider_ranking": Row(
+        lambda w: f"/commissioning/systems/{w.system.id}/lead-provider-ranking", get={p: ONLY_POST for p in PHASES},
+        post={p: OWN_COMMISSIONER_POST for p in PHASES}),
+    "onboarding.outcome_letter": Row(lambda w: f"/provider/applications/{w.app.id}/outcome-letter.pdf",
+                                     get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES}),
+
     # ---- audit
     "audit.log": Row(lambda w: "/audit/", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
     "audit.export": Row(lambda w: "/audit/export.csv", get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES}),
