@@ -43,6 +43,8 @@ class Config:
     OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "ocds-000000")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PAGE_SIZE = 50
+    #: a signed-in session ends after this many minutes without a request
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     #: where an email goes: "outbox" keeps it in the database only; "smtp" also sends it
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -3,4 +3,8 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401  (first: it loads the onboarding forms that build on ours)
+from . import account_routes  # noqa: E402,F401
+from .sessions import end_idle_session  # noqa: E402
+
+bp.before_app_request(end_idle_session)

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError  # noqa: F401
 
 from portal.forms import BaseForm, GovDateField, SubmitButton, no_control_characters
 from portal.onboarding.identifiers import (  # noqa: F401 - one place for the formats
@@ -21,6 +21,10 @@ from portal.onboarding.identifiers import (  # noqa: F401 - one place for the fo
     normalise_postcode,
 )
 from portal.onboarding.models import CQCRating
+
+from .passwords import MIN_LENGTH, StrongPassword
+
+PASSWORD_HINT = f"At least {MIN_LENGTH} characters. Three or more random words make a strong password."
 
 
 
@@ -68,10 +72,8 @@ class RegisterProviderForm(BaseForm):
                        validators=[DataRequired("Enter your email address"),
                                    Email("Enter an email address in the correct format, like name@example.com")])
     password = PasswordField("Create a password", widget=GovPasswordInput(),
-                             description="At least 12 characters. A few unrelated words make a strong password.",
-                             validators=[DataRequired("Enter a password"),
-                                         Length(min=12, message="Enter a password of at least 12 characters"),
-                                         Length(max=200, message="Enter a password of 200 characters or fewer")])
+                             description=PASSWORD_HINT,
+                             validators=[DataRequired("Enter a password"), StrongPassword()])
     confirm_password = PasswordField("Confirm your password", widget=GovPasswordInput(),
                                      validators=[DataRequired("Confirm your password"),
                                                  EqualTo("password", message="The passwords do not match")])
@@ -86,3 +88,30 @@ class RegisterProviderForm(BaseForm):
     def validate_cqc_rating(self, field):
         if field.data and not self.cqc_provider_id.data:
             raise ValidationError("Enter your CQC provider ID, or choose Not registered with CQC")
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField("Current password", widget=GovPasswordInput(),
+                                     validators=[DataRequired("Enter your current password")])
+    password = PasswordField("New password", widget=GovPasswordInput(), description=PASSWORD_HINT,
+                             validators=[DataRequired("Enter a new password"), StrongPassword()])
+    confirm_password = PasswordField("Confirm your new password", widget=GovPasswordInput(),
+                                     validators=[DataRequired("Confirm your new password"),
+                                                 EqualTo("password", message="The passwords do not match")])
+    submit = SubmitButton("Change password")
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField("Email address", widget=GovTextInput(),
+                       validators=[DataRequired("Enter your email address"),
+                                   Email("Enter an email address in the correct format, like name@example.com")])
+    submit = SubmitButton("Send me a link")
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField("New password", widget=GovPasswordInput(), description=PASSWORD_HINT,
+                             validators=[DataRequired("Enter a new password"), StrongPassword()])
+    confirm_password = PasswordField("Confirm your new password", widget=GovPasswordInput(),
+                                     validators=[DataRequired("Confirm your new password"),
+                                                 EqualTo("password", message="The passwords do not match")])
+    submit = SubmitButton("Save new password")

@@ -69,6 +69,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active and self.removed_at is None
 
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: it changes with the password (log out everywhere)."""
+        from .sessions import session_id_for
+
+        return session_id_for(self)
+
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
 

@@ -1,4 +1,6 @@
 """Signing in and out, registration, and the home page that sends each person to their work."""
+import hmac
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from portal.onboarding.services import register_provider
 from . import bp
 from .forms import RegisterProviderForm, SignInForm
 from .models import Role, User
+from .sessions import session_id_for
 
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to continue."
@@ -19,10 +22,21 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    """The signed-in user, unless their account was deactivated or removed since they signed in."""
+def load_user(session_id: str):
+    """The signed-in user, unless their account was deactivated or removed, or the password changed, since
+    they signed in."""
+    user_id, _, _fingerprint = (session_id or "").partition(":")
+    if not user_id.isdigit():
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or not hmac.compare_digest(session_id_for(user), session_id):
+        return None
+    return user
+
+
+def _account_key() -> str:
+    """Sign-in attempts are also counted per account, so spreading them over many addresses does not help."""
+    return "sign-in:" + (request.form.get("email") or "").strip().lower()
 
 
 def home_for(user) -> str:
@@ -47,7 +61,12 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], error_message="Too many sign-in attempts. Wait a minute, then try again.")
+@limiter.limit("10 per minute", methods=["POST"],
+               error_message="Too many sign-in attempts from your network. Wait a minute, then try again.")
+@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_account_key,
+               deduct_when=lambda response: response.status_code != 302,
+               error_message="Too many wrong passwords for this account. Wait 15 minutes, then try again, "
+                             "or reset your password.")
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():

@@ -1,0 +1,45 @@
+"""Sessions: a session ends after a time without activity, and every session of a user ends when the password changes.
+
+Flask-Login keeps `user.get_id()` in the session cookie. That id carries a fingerprint of the password hash,
+so a new password (changed or reset) makes every other session's id stale, and the user loader then finds
+nobody: log out everywhere, without a column to keep in step.
+"""
+import hashlib
+import hmac
+
+from flask import current_app, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+import time
+
+#: requests that do not count as activity, nor end a session (the browser fetches them on its own)
+PASSIVE_ENDPOINTS = {"static", "govuk_assets", "govuk_frontend", "auth.signed_out"}
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short keyed digest of the password hash: changes whenever the password does."""
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, (password_hash or "").encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def session_id_for(user) -> str:
+    return f"{user.id}:{password_fingerprint(user.password_hash)}"
+
+
+def idle_limit_seconds() -> int:
+    return int(current_app.config.get("SESSION_IDLE_MINUTES", 30)) * 60
+
+
+def end_idle_session():
+    """Before each request: sign out someone idle for longer than the limit; otherwise note the activity."""
+    if request.endpoint in PASSIVE_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    # wall time, not portal.clock: tests and demos move the business clock through a round's life
+    moment = time.time()
+    last_seen = session.get("last_seen")
+    if last_seen is not None and moment - float(last_seen) > idle_limit_seconds():
+        logout_user()
+        session.pop("last_seen", None)
+        return redirect(url_for("auth.signed_out"))
+    session["last_seen"] = moment
+    return None
