@@ -30,7 +30,7 @@ PASSWORD_HINT = f"At least {MIN_LENGTH} characters. Three or more random words m
 
 class SignInForm(BaseForm):
     email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[DataRequired("Enter your email address")])
+                       validators=[DataRequired("Enter your email address"), no_control_characters])
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password")])
     submit = SubmitButton("Sign in")
@@ -103,7 +103,7 @@ class ChangePasswordForm(BaseForm):
 
 class ForgotPasswordForm(BaseForm):
     email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[DataRequired("Enter your email address"),
+                       validators=[DataRequired("Enter your email address"), no_control_characters,
                                    Email("Enter an email address in the correct format, like name@example.com")])
     submit = SubmitButton("Send me a link")
 
