@@ -70,8 +70,13 @@ PAGES = [
 # ---- the database
 
 
+_regenerated: set[str] = set()
+
+
 def database_for(size: str, args) -> tuple[str, dict]:
     """A database URL holding the generated data of `size`, and the generator's known accounts and ids."""
+    regenerate = args.regenerate and size not in _regenerated
+    _regenerated.add(size)
     data_dir = ROOT / "bench" / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     if args.database_url:
@@ -81,14 +86,14 @@ def database_for(size: str, args) -> tuple[str, dict]:
         path = data_dir / f"{size}-seed{args.seed}.db"
         url = f"sqlite:///{path}"
         known_path = path.with_suffix(".json")
-        if args.regenerate and path.exists():
+        if regenerate and path.exists():
             path.unlink()
         if path.exists() and not known_path.exists():
             path.unlink()
     env = dict(os.environ, DATABASE_URL=url, PORTAL_CONFIG="development")
     # a cached database follows the portal's newest migrations too
     subprocess.run(FLASK + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    if known_path.exists() and not args.regenerate:
+    if known_path.exists() and not regenerate:
         return url, json.loads(known_path.read_text())
     print(f"[{size}] generating data into {url} ...", flush=True)
     started = time.monotonic()
