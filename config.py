@@ -1,6 +1,7 @@
 """Configuration classes for the care DPS portal."""
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -57,6 +58,10 @@ class Config:
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
     #: the /outbox page that shows every email sent; development only
     OUTBOX_VIEWABLE = False
+    #: uploaded documents live here, outside the web root, under random names
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    #: the largest document a provider may upload; requests a little over it are refused with a 413 page
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     #: an X-Query-Count header on every response (bench/ reads it); never in production
@@ -82,6 +87,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_ENABLED = False
     SESSION_COOKIE_SECURE = False
+    UPLOAD_FOLDER = os.path.join(tempfile.gettempdir(), "portal-test-uploads")
 
 
 class BenchConfig(DevelopmentConfig):

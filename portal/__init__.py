@@ -20,6 +20,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_name = config_name or os.environ.get("PORTAL_CONFIG", "development")
     app.config.from_object(CONFIGS[config_name]())
     app.config.update(overrides)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # room for the form's other fields around the largest document; beyond it, a 413 page
+        app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_BYTES"] + 512 * 1024
 
     app.jinja_loader = ChoiceLoader([
         PackageLoader("portal"),
@@ -71,7 +74,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         """GOV.UK Frontend's compiled CSS and JavaScript, from the npm package."""
         return send_from_directory(GOVUK_DIST, filename, max_age=60 * 60 * 24)
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page(code))
 
     @app.before_request
@@ -104,6 +107,7 @@ ERROR_TITLES = {
     403: "You do not have permission to do this",
     404: "Page not found",
     405: "Sorry, there is a problem with your request",
+    413: "The file is too big",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
 }

@@ -50,7 +50,7 @@ def create_staff(authority: Authority, role: Role, email: str, name: str, passwo
 
 
 def build_isf_system(commissioner: User, *, reference: str = "CCC-ISF-PDPS-2022",
-                     title: str = "Individual Service Funds pseudo-DPS") :
+                     title: str = "Individual Service Funds pseudo-DPS", with_insurance: bool = False):
     """Cambridgeshire's ISF pseudo-DPS: two lots, three zones, standards and 95/5 questions."""
     system = commissioning.create_system(
         commissioner, title=title, reference=reference, procedure=Procedure.pseudo_dps_light_touch,
@@ -75,6 +75,12 @@ def build_isf_system(commissioner: User, *, reference: str = "CCC-ISF-PDPS-2022"
     commissioning.add_standard(
         providers, commissioner, kind=StandardKind.cqc_rating, title="CQC rating of Good or Outstanding",
         description="Your organisation's current CQC overall rating must be Good or Outstanding.")
+    if with_insurance:
+        insurance = commissioning.add_standard(
+            providers, commissioner, kind=StandardKind.document, title="Insurance certificates",
+            description="Upload your certificates of employer's liability insurance (at least £5 million) and "
+                        "public liability insurance (at least £5 million), each with the date it expires.")
+        insurance.needs_expiry_date = True
     for lot in (providers, brokers):
         commissioning.add_standard(
             lot, commissioner, kind=StandardKind.evidence, title="Previous experience",
@@ -128,7 +134,7 @@ def load_demo_data() -> dict:
     real_now = clock.now()
     try:
         clock.set_now(at(2022, 9, 1))
-        system = build_isf_system(commissioner)
+        system = build_isf_system(commissioner, with_insurance=True)
         _run_first_round(system, commissioner)
         # the demo's round is open from yesterday for four weeks (a fresh window every 4 months)
         clock.set_now(real_now - timedelta(days=2))
@@ -213,7 +219,11 @@ def complete_application(round_, user, lots=None, zones=None, answer=SAMPLE_ANSW
     onboarding.choose_lots(application, user, {lot.id: [z.id for z in zones] for lot in lots})
     for lot in lots:
         for standard in lot.standards:
-            if standard.kind is StandardKind.evidence or standard.kind is StandardKind.document:
+            if standard.kind is StandardKind.document:
+                onboarding.upload_document(application, standard, user, data=sample_pdf("Certificate of insurance"),
+                                           filename="Insurance certificate.pdf",
+                                           expires_on=clock.london(clock.now()).date() + timedelta(days=365))
+            elif standard.kind is StandardKind.evidence:
                 onboarding.save_standard_response(application, standard, user,
                                                   text="Five years delivering personalised support plans.")
             else:
@@ -258,3 +268,26 @@ def score_application(application, evaluators, commissioner, score=4, moderated=
             if not standard.kind.is_automatic:
                 evaluation.moderate_standard(application, standard, commissioner, passed=True,
                                              rationale="Evidence accepted by all evaluators.")
+
+
+def sample_pdf(line: str) -> bytes:
+    """A small, valid one-page PDF showing one line of text: a stand-in for a provider's scanned certificate."""
+    safe = line.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -52,6 +52,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(number, "number")
     app.add_template_filter(multiline, "multiline")
     app.add_template_filter(pass_fail, "pass_fail")
+    from .onboarding.uploads import megabytes
+    app.add_template_filter(megabytes, "megabytes")
 
     app.add_template_global(error_list, "error_list")
 

@@ -35,7 +35,8 @@ def app():
     else:
         tmp = tempfile.mkdtemp(prefix="portal-test-")
         url = f"sqlite:///{Path(tmp) / 'test.db'}"
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url,
+                     UPLOAD_FOLDER=tempfile.mkdtemp(prefix="portal-test-uploads-"))
     with app.app_context():
         if TEST_DB_URL:
             _db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

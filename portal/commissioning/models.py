@@ -365,11 +365,18 @@ class MinimumStandard(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     #: what the provider must confirm or show
     description: Mapped[str] = mapped_column(Text, default="")
+    #: a document standard whose certificate has an expiry date (insurance): the provider must give it
+    needs_expiry_date: Mapped[bool] = mapped_column(default=False)
 
     lot = relationship("Lot", back_populates="standards")
 
     def can_manage(self, user) -> bool:
         return self.lot.system.can_manage(user)
+
+    @property
+    def takes_documents(self) -> bool:
+        """Required documents, and supporting documents for evidence standards."""
+        return self.kind in (StandardKind.document, StandardKind.evidence)
 
 
 class Section(enum.Enum):

@@ -3,11 +3,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovTextArea,
     GovTextInput,
 )
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -238,3 +240,17 @@ class FollowForm(BaseForm):
     #: where to go back to: the page the button was on
     next = HiddenField()
     submit = SubmitButton("Follow")
+
+
+class DocumentForm(BaseForm):
+    """Upload one document against a minimum standard; the service checks the file itself."""
+
+    file = FileField("Upload a file", widget=GovFileInput())
+    expires_on = GovDateField("Expiry date", description="For example, 31 3 2027")
+    confidential = BooleanField("This document is commercially confidential", widget=GovCheckboxInput())
+    confidential_reason = TextAreaField(
+        "Why is it confidential?", widget=GovTextArea(),
+        description="For example, it shows your staff's pay rates. The council will ask you before disclosing it.",
+        validators=[Length(max=2000, message="Shorten the reason to 2000 characters or fewer."),
+                    no_control_characters])
+    upload = SubmitButton("Upload file")

@@ -188,6 +188,7 @@ class Application(db.Model):
     standard_responses = relationship("StandardResponse", back_populates="application",
                                       cascade="all, delete-orphan")
     assignments = relationship("Assignment", back_populates="application")
+    documents = relationship("Document", back_populates="application", order_by="Document.uploaded_at")
     decisions = relationship("Decision", back_populates="application")
 
     @staticmethod
@@ -222,6 +223,9 @@ class Application(db.Model):
 
     def response_for(self, standard) -> "StandardResponse | None":
         return next((r for r in self.standard_responses if r.standard_id == standard.id), None)
+
+    def documents_for(self, standard) -> list["Document"]:
+        return [d for d in self.documents if d.standard_id == standard.id]
 
     def is_editable(self) -> bool:
         """A draft in a round that is open now."""
@@ -341,6 +345,81 @@ class StandardResponse(db.Model):
     standard = relationship("MinimumStandard")
 
 
+class Document(db.Model):
+    """A file a provider uploaded as evidence for a minimum standard (an insurance certificate, a policy)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("confidential = false OR confidential_reason <> ''", name="confidential_has_reason"),
+        CheckConstraint("size_bytes > 0", name="not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("minimum_standards.id"), index=True)
+    #: the file name the provider gave it, cleaned of folders and control characters (shown, never used as a path)
+    original_filename: Mapped[str] = mapped_column(String(200))
+    #: the random name of the file in the UPLOAD_FOLDER
+    stored_name: Mapped[str] = mapped_column(String(32), unique=True)
+    #: the type read from the file's bytes, not the name or the browser's claim
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: when the certificate (e.g. insurance) runs out, where the standard asks for it
+    expires_on: Mapped[date | None]
+    #: the provider asks the council not to disclose it (commercially sensitive), with the reason
+    confidential: Mapped[bool] = mapped_column(default=False)
+    confidential_reason: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    application = relationship("Application", back_populates="documents")
+    standard = relationship("MinimumStandard")
+    uploaded_by = relationship("User")
+
+    @property
+    def file_type(self):
+        from .uploads import ACCEPTED_TYPES
+
+        return next(t for t in ACCEPTED_TYPES if t.content_type == self.content_type)
+
+    @property
+    def download_name(self) -> str:
+        from .uploads import download_name
+
+        return download_name(self.original_filename, self.file_type)
+
+    @property
+    def size_label(self) -> str:
+        if self.size_bytes >= 1024 * 1024:
+            return f"{self.size_bytes / (1024 * 1024):.1f} MB"
+        return f"{max(1, round(self.size_bytes / 1024))} KB"
+
+    def is_expired(self, on: date | None = None) -> bool:
+        from portal.clock import london
+
+        on = on or london(now()).date()
+        return self.expires_on is not None and self.expires_on < on
+
+    @property
+    def is_valid(self) -> bool:
+        """Counts towards its standard: not expired, and dated where the standard asks for an expiry date."""
+        if self.standard.needs_expiry_date and self.expires_on is None:
+            return False
+        return not self.is_expired()
+
+    def can_download(self, user) -> bool:
+        """The provider's own users; the council's commissioners once the application may be read
+        (after close); officer evaluators assigned to it, cleared of conflicts, who judge this standard."""
+        application = self.application
+        if application.belongs_to(user) or application.can_view(user):
+            return True
+        return any(
+            assignment.can_read(user) and not assignment.as_panel and self.standard in assignment.standards()
+            for assignment in application.assignments
+        )
+
+
 class TaskStatus(enum.Enum):
     not_started = "Not started"
     in_progress = "In progress"
@@ -359,6 +438,15 @@ def standard_response_complete(standard, response: "StandardResponse | None") ->
     return bool(response.text.strip())
 
 
+def standard_complete(application: Application, standard) -> bool:
+    """A required-document standard is done only with a valid document; the others as their response says."""
+    from portal.commissioning.models import StandardKind
+
+    if standard.kind is StandardKind.document:
+        return any(d.is_valid for d in application.documents_for(standard))
+    return standard_response_complete(standard, application.response_for(standard))
+
+
 def application_tasks(application: Application) -> list[dict]:
     """The task list: each section of the application with its status, in order."""
     tasks = []
@@ -368,9 +456,10 @@ def application_tasks(application: Application) -> list[dict]:
     for lot in application.chosen_lots():
         for standard in lot.standards:
             response = application.response_for(standard)
-            done = standard_response_complete(standard, response)
+            done = standard_complete(application, standard)
+            started = response is not None or bool(application.documents_for(standard))
             status = TaskStatus.completed if done else (
-                TaskStatus.in_progress if response is not None else TaskStatus.not_started)
+                TaskStatus.in_progress if started else TaskStatus.not_started)
             tasks.append({"key": f"standard-{standard.id}", "lot": lot, "standard": standard,
                           "title": standard.title, "status": status})
         for question in lot.questions:

@@ -1,6 +1,6 @@
 """The provider's pages: thin wiring from requests to onboarding services."""
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,8 +13,8 @@ from portal.extensions import db
 
 from . import bp, services
 from .clarifications import published_clarifications
-from .forms import AnswerForm, ConfirmForm, StandardForm, SubmitForm, lots_form, rates_form
-from .models import Application, ApplicationLot, ApplicationStatus, TaskStatus, application_tasks
+from .forms import AnswerForm, ConfirmForm, DocumentForm, StandardForm, SubmitForm, lots_form, rates_form
+from .models import Application, ApplicationLot, ApplicationStatus, Document, TaskStatus, application_tasks
 from .notifications import systems_with_follow_state
 
 
@@ -300,3 +300,86 @@ def outcome_letter(application_id):
         flash("The council has not published the outcome of this round yet.", "info")
         return redirect(url_for(".task_list", application_id=application.id))
     return outcome_letter_download(application)
+
+
+# ---- documents
+
+
+@bp.route("/applications/<int:application_id>/standards/<int:standard_id>/documents/new", methods=["GET", "POST"])
+@roles_required(Role.provider)
+def upload_document(application_id, standard_id):
+    from .uploads import ACCEPT_ATTRIBUTE, ACCEPTED_TYPES_SENTENCE, megabytes
+
+    application = _own_application(application_id)
+    standard = _lot_item_or_404(application, MinimumStandard, standard_id)
+    if not standard.takes_documents:
+        abort(404)
+    if (response := _editable_or_redirect(application)) is not None:
+        return response
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        limit = current_app.config["UPLOAD_MAX_BYTES"]
+        data = upload.stream.read(limit + 1) if upload else b""
+        try:
+            if upload is None or not upload.filename:
+                raise services.UploadRefused("Select a file to upload.", "file")
+            document = services.upload_document(
+                application, standard, current_user, data=data, filename=upload.filename,
+                expires_on=form.expires_on.data, confidential=form.confidential.data,
+                confidential_reason=form.confidential_reason.data or "")
+        except services.UploadRefused as error:
+            _refused(form, error, error.field)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(f"{document.original_filename} is uploaded.", "success")
+            return redirect(url_for(".standard", application_id=application.id, standard_id=standard.id))
+    elif form.expires_on.errors:
+        form.expires_on.errors = ["Enter a real expiry date, for example 31 3 2027."]
+    return render_template("onboarding/upload_document.html", title=f"Upload a document: {standard.title}",
+                           application=application, standard=standard, form=form, accept=ACCEPT_ATTRIBUTE,
+                           accepted_types=ACCEPTED_TYPES_SENTENCE,
+                           max_size=megabytes(current_app.config["UPLOAD_MAX_BYTES"]))
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>/remove", methods=["POST"])
+@roles_required(Role.provider)
+def remove_document(application_id, document_id):
+    application = _own_application(application_id)
+    document = load_or_404(Document, document_id)
+    if document.application_id != application.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    standard_id, name = document.standard_id, document.original_filename
+    try:
+        services.remove_document(document, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{name} is removed.", "success")
+    return redirect(url_for(".standard", application_id=application.id, standard_id=standard_id))
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def download_document(document_id):
+    """The file, as a download, to those allowed to see it; 404 to everyone else (they must not learn it exists)."""
+    from .uploads import stored_path
+
+    document = load_or_404(Document, document_id)
+    if not document.can_download(current_user):
+        abort(404)
+    path = stored_path(document.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=document.content_type, as_attachment=True,
+                         download_name=document.download_name, max_age=0, conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

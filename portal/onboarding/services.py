@@ -1,4 +1,5 @@
 """Changing organisations and applications: check, change, audit, flush. Never commit."""
+import hashlib
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -17,6 +18,7 @@ from .models import (
     ApplicationStatus,
     ApplicationZone,
     CQCRating,
+    Document,
     Organisation,
     StandardResponse,
     count_words,
@@ -339,3 +341,79 @@ def withdraw_application(application: Application, actor) -> Application:
     record_event(actor, "application.withdrawn", application,
                  authority_id=application.round.system.authority_id, before={"status": before})
     return application
+
+
+# ---- documents (evidence a provider uploads against a minimum standard)
+
+
+class UploadRefused(DomainError):
+    """An upload the rules refuse; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def upload_document(application: Application, standard, actor, *, data: bytes, filename: str,
+                    expires_on=None, confidential: bool = False, confidential_reason: str = "") -> Document:
+    """Check and store an uploaded document: the file is written first, then its row, and the file is
+    deleted again if the transaction does not commit (see uploads.py)."""
+    from flask import current_app
+
+    from portal.clock import format_date, london
+
+    from . import uploads
+
+    _require_provider_of(application, actor)
+    _require_editable(application)
+    _lot_item(application, standard, "standard")
+    if not standard.takes_documents:
+        raise DomainError("This minimum standard does not take documents.")
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    if not data:
+        raise UploadRefused("The selected file is empty. Choose the file again, or another file.", "file")
+    if len(data) > limit:
+        raise UploadRefused(f"The selected file must be smaller than {uploads.megabytes(limit)}.", "file")
+    file_type = uploads.sniff_file_type(data)
+    if file_type is None:
+        raise UploadRefused(f"The selected file must be {uploads.ACCEPTED_TYPES_SENTENCE}. "
+                            "Its name may say otherwise, but its contents are not one of these.", "file")
+    today = london(now()).date()
+    if standard.needs_expiry_date and expires_on is None:
+        raise UploadRefused("Enter the date the certificate expires.", "expires_on")
+    if expires_on is not None and expires_on < today:
+        raise UploadRefused(f"The expiry date must be today or in the future: this certificate expired on "
+                            f"{format_date(expires_on)}. Upload your current certificate.", "expires_on")
+    reason = (confidential_reason or "").strip()
+    if confidential and not reason:
+        raise UploadRefused("Enter why this document is confidential.", "confidential_reason")
+    stored_name = uploads.write_file(db.session, data)
+    document = Document(
+        application=application, standard=standard, original_filename=uploads.clean_display_name(filename),
+        stored_name=stored_name, content_type=file_type.content_type, size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), expires_on=expires_on, confidential=bool(confidential),
+        confidential_reason=reason if confidential else "", uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    record_event(actor, "document.uploaded", document, authority_id=application.round.system.authority_id,
+                 after={"standard": standard.id, "name": document.original_filename, "type": file_type.extension,
+                        "bytes": len(data), "sha256": document.sha256, "expires_on": expires_on,
+                        "confidential": document.confidential})
+    return document
+
+
+def remove_document(document: Document, actor) -> None:
+    """Remove a document from a draft; its file is deleted once the removal is committed."""
+    from . import uploads
+
+    application = document.application
+    _require_provider_of(application, actor)
+    _require_editable(application)
+    record_event(actor, "document.removed", document, authority_id=application.round.system.authority_id,
+                 before={"standard": document.standard_id, "name": document.original_filename,
+                         "sha256": document.sha256})
+    uploads.remove_file_after_commit(db.session, document.stored_name)
+    application.documents.remove(document)
+    db.session.delete(document)
+    db.session.flush()

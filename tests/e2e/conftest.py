@@ -61,7 +61,7 @@ def live_server():
 
     tmp = tempfile.mkdtemp(prefix="portal-e2e-")
     app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(tmp) / 'e2e.db'}",
-                     WTF_CSRF_ENABLED=True, TESTING=False)
+                     UPLOAD_FOLDER=str(Path(tmp) / "uploads"), WTF_CSRF_ENABLED=True, TESTING=False)
     clock.set_now(None)  # the demo round opens yesterday and closes in four weeks, by the real clock
     with app.app_context():
         upgrade()

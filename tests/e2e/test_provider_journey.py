@@ -152,6 +152,34 @@ def test_new_provider_registers_applies_and_submits(page, artifacts_dir):
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_url(task_list_url)
 
+    # The insurance certificate: a text file named .pdf is refused, the real PDF is taken
+    from portal.demo import sample_pdf
+
+    page.get_by_role("link", name="Insurance certificates").click()
+    expect(page.locator("h1")).to_have_text("Insurance certificates")
+    journey.check("standard-document")
+    page.get_by_role("button", name="Upload a document").click()
+    expect(page.locator("h1")).to_have_text("Upload a document")
+    page.get_by_label("Upload a file").set_input_files(
+        files=[{"name": "insurance.pdf", "mimeType": "application/pdf", "buffer": b"not really a PDF"}])
+    expiry = page.get_by_role("group", name="Expiry date")
+    expiry.get_by_label("Day").fill("31")
+    expiry.get_by_label("Month").fill("3")
+    expiry.get_by_label("Year").fill("2030")
+    page.get_by_role("button", name="Upload file").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The selected file must be a PDF")
+    journey.check("upload-errors", screenshot=True)
+    page.get_by_label("Upload a file").set_input_files(
+        files=[{"name": "Public liability 2026.pdf", "mimeType": "application/pdf",
+                "buffer": sample_pdf("Certificate of public liability insurance")}])
+    page.get_by_role("button", name="Upload file").click()
+    expect(page.locator("h1")).to_have_text("Insurance certificates")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Public liability 2026.pdf is uploaded")
+    expect(page.locator("main")).to_contain_text("Expires on 31 March 2030")
+    journey.check("standard-document-uploaded", screenshot=True)
+    page.get_by_role("link", name="Back to your application").last.click()
+    expect(page).to_have_url(task_list_url)
+
     # Questions: one is saved for later and picked up again from the dashboard
     for start, answer in QUESTIONS.items():
         page.get_by_role("link", name=re.compile(r"^\d+\.\d+ " + re.escape(start))).click()
@@ -179,7 +207,7 @@ def test_new_provider_registers_applies_and_submits(page, artifacts_dir):
 
     # Every section done: check and submit
     expect(page).to_have_url(task_list_url)
-    expect(page.locator("main")).to_contain_text("You have completed 9 of 9 sections")
+    expect(page.locator("main")).to_contain_text("You have completed 10 of 10 sections")
     journey.check("task-list-complete", screenshot=True)
     page.get_by_role("button", name="Check your answers and submit").click()
 
