@@ -62,6 +62,8 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     #: the largest document a provider may upload; requests a little over it are refused with a 413 page
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    #: how long after typing stops an answer's draft is saved in the background (milliseconds)
+    AUTOSAVE_DELAY_MS = 15000
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     #: an X-Query-Count header on every response (bench/ reads it); never in production

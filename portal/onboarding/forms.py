@@ -254,3 +254,9 @@ class DocumentForm(BaseForm):
         validators=[Length(max=2000, message="Shorten the reason to 2000 characters or fewer."),
                     no_control_characters])
     upload = SubmitButton("Upload file")
+
+
+class ReuseAnswerForm(BaseForm):
+    """Copy the answer from the organisation's last application; version guards a newer answer."""
+
+    version = HiddenField()

@@ -566,3 +566,31 @@ class SentNotice(db.Model):
     #: how many emails were queued
     recipients: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+def previous_answer(application: Application, question) -> "Answer | None":
+    """The organisation's answer to this question in its most recent submitted (or evaluated, or decided)
+    application to the same system; failing that, its answer to a question with the same words in the same lot."""
+    from sqlalchemy import and_, or_, select
+
+    from portal.commissioning.models import Question, Round
+
+    earlier = db.session.scalar(
+        select(Application).join(Application.round)
+        .where(Application.organisation_id == application.organisation_id,
+               Round.system_id == application.round.system_id,
+               Application.id != application.id,
+               Application.submitted_at.is_not(None),
+               Application.status.in_([ApplicationStatus.submitted, ApplicationStatus.in_evaluation,
+                                       ApplicationStatus.decided]))
+        .order_by(Application.submitted_at.desc(), Application.id.desc()).limit(1)
+    )
+    if earlier is None:
+        return None
+    return db.session.scalar(
+        select(Answer).join(Answer.question)
+        .where(Answer.application_id == earlier.id, Answer.text != "",
+               or_(Answer.question_id == question.id,
+                   and_(Question.lot_id == question.lot_id, Question.text == question.text)))
+        .order_by((Answer.question_id == question.id).desc()).limit(1)
+    )

@@ -1,20 +1,28 @@
 """The provider's pages: thin wiring from requests to onboarding services."""
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
-from portal.clock import now
+from portal.clock import london, now
 from portal.commissioning.models import MinimumStandard, PurchasingSystem, Question, Round, StandardKind
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
 from . import bp, services
 from .clarifications import published_clarifications
-from .forms import AnswerForm, ConfirmForm, DocumentForm, StandardForm, SubmitForm, lots_form, rates_form
-from .models import Application, ApplicationLot, ApplicationStatus, Document, TaskStatus, application_tasks
+from .forms import AnswerForm, ConfirmForm, DocumentForm, ReuseAnswerForm, StandardForm, SubmitForm, lots_form, rates_form
+from .models import (
+    Application,
+    ApplicationLot,
+    ApplicationStatus,
+    Document,
+    TaskStatus,
+    application_tasks,
+    previous_answer,
+)
 from .notifications import systems_with_follow_state
 
 
@@ -180,8 +188,10 @@ def question(application_id, question_id):
                 return redirect(url_for(".dashboard"))
             else:
                 return redirect(url_for(".task_list", application_id=application.id))
+    reuse_form = ReuseAnswerForm(formdata=None, version=form.version.data)
     return render_template("onboarding/question.html", title=f"Question {question.label}", application=application,
-                           question=question, form=form)
+                           question=question, form=form, reuse_form=reuse_form,
+                           previous=previous_answer(application, question))
 
 
 @bp.route("/applications/<int:application_id>/rates", methods=["GET", "POST"])
@@ -383,3 +393,75 @@ def download_document(document_id):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+# ---- autosave and reuse of answers
+
+
+def _version(raw) -> int | None:
+    return int(raw) if (raw or "").isdigit() else None
+
+
+@bp.route("/applications/<int:application_id>/questions/<int:question_id>/autosave", methods=["POST"])
+@roles_required(Role.provider)
+def autosave_answer(application_id, question_id):
+    """The page's script saves the draft in the background: JSON in, JSON out, the same save_answer rules.
+
+    An answer over the word limit is stored as a draft (nothing typed is lost) and the reply says so;
+    the task stays in progress and submission refuses it until it is shortened.
+    """
+    application = _own_application(application_id)
+    question = _lot_item_or_404(application, Question, question_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        message = next(iter(form.text.errors), None) or "Your answer could not be saved automatically. Reload the page."
+        return jsonify(status="refused", message=message), 400
+    try:
+        answer = services.save_answer(application, question, current_user, form.text.data or "",
+                                      expected_version=_version(form.version.data))
+    except services.AnswerConflict:
+        db.session.rollback()
+        return jsonify(status="conflict", message=(
+            "Not saved: this answer was changed somewhere else (perhaps in another tab) since you opened this page. "
+            "Your text is still in the box below. Copy it somewhere safe, reload the page to see the other "
+            "version, then combine them and save.")), 409
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(status="refused", message=f"Not saved: {error}"), 409
+    db.session.commit()
+    saved_at = london(now()).strftime("%H:%M")
+    over = answer.word_count > question.word_limit
+    message = f"Draft saved at {saved_at}."
+    if over:
+        message += (f" Your answer has {answer.word_count} words: shorten it to {question.word_limit} words "
+                    "or fewer before you submit.")
+    return jsonify(status="saved", version=answer.version, words=answer.word_count, over_limit=over,
+                   message=message)
+
+
+@bp.route("/applications/<int:application_id>/questions/<int:question_id>/reuse", methods=["POST"])
+@roles_required(Role.provider)
+def reuse_answer(application_id, question_id):
+    application = _own_application(application_id)
+    question = _lot_item_or_404(application, Question, question_id)
+    if (response := _editable_or_redirect(application)) is not None:
+        return response
+    form = ReuseAnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = url_for(".question", application_id=application.id, question_id=question.id)
+    try:
+        services.reuse_previous_answer(application, question, current_user,
+                                       expected_version=_version(form.version.data))
+    except services.AnswerConflict:
+        db.session.rollback()
+        flash("Your earlier answer was not copied: this answer was changed somewhere else (perhaps in another tab) "
+              "since you opened the page. Check the answer below, then choose again.", "error")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Your earlier answer is copied in. Check it is still true, and change anything out of date.",
+              "success")
+    return redirect(back)

@@ -22,6 +22,7 @@ from .models import (
     Organisation,
     StandardResponse,
     count_words,
+    previous_answer,
     unfinished_tasks,
 )
 from .notifications import send_submission_confirmation
@@ -161,6 +162,10 @@ def _lot_item(application: Application, item, attribute: str):
         raise DomainError(f"This application does not bid for the lot this {attribute} belongs to.")
 
 
+class AnswerConflict(DomainError):
+    """The answer was changed elsewhere (another tab, a colleague) since this person opened it."""
+
+
 def save_answer(application: Application, question, actor, text: str, *, expected_version: int | None = None) -> Answer:
     """Save a draft answer. Over the word limit is saved (nothing typed is lost) but not complete."""
     _require_provider_of(application, actor)
@@ -171,8 +176,10 @@ def save_answer(application: Application, question, actor, text: str, *, expecte
         answer = Answer(application=application, question=question, text=text)
         db.session.add(answer)
     else:
+        if answer.text == text:
+            return answer  # nothing changed (an autosave and a button press may carry the same text)
         if expected_version is not None and expected_version != answer.version:
-            raise DomainError(
+            raise AnswerConflict(
                 "This answer was changed somewhere else (perhaps in another tab) since you opened it. "
                 "Your text is shown below: copy it, reload the page to see the latest version, then save again."
             )
@@ -417,3 +424,19 @@ def remove_document(document: Document, actor) -> None:
     application.documents.remove(document)
     db.session.delete(document)
     db.session.flush()
+
+
+# ---- reusing an earlier answer
+
+
+def reuse_previous_answer(application: Application, question, actor, *, expected_version: int | None) -> Answer:
+    """Copy the organisation's answer from its last application to the system into this draft, then it can be
+    edited. Refused (AnswerConflict) if the answer changed since the person opened the page."""
+    previous = previous_answer(application, question)
+    if previous is None:
+        raise DomainError("Your organisation has no earlier answer to this question to reuse.")
+    answer = save_answer(application, question, actor, previous.text, expected_version=expected_version)
+    record_event(actor, "answer.reused", answer, authority_id=application.round.system.authority_id,
+                 after={"question": question.id, "from_application": previous.application_id,
+                        "from_question": previous.question_id})
+    return answer
