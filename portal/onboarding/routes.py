@@ -423,7 +423,7 @@ def autosave_answer(application_id, question_id):
         db.session.rollback()
         return jsonify(status="conflict", message=(
             "Not saved: this answer was changed somewhere else (perhaps in another tab) since you opened this page. "
-            "Your text is still in the box below. Copy it somewhere safe, reload the page to see the other "
+            "Your text is still in the answer box. Copy it somewhere safe, reload the page to see the other "
             "version, then combine them and save.")), 409
     except DomainError as error:
         db.session.rollback()
