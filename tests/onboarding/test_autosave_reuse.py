@@ -64,7 +64,7 @@ def test_autosave_never_overwrites_an_answer_changed_in_another_tab(client, db, 
     # tab one, still holding the old version, must not overwrite it
     r = autosave(client, application, question, "Tab one's longer answer.", first)
     assert r.status_code == 409 and r.json["status"] == "conflict"
-    assert "changed somewhere else" in r.json["message"] and "Your text is still in the box" in r.json["message"]
+    assert "changed somewhere else" in r.json["message"] and "Your text is still in the answer box" in r.json["message"]
     db.session.expire_all()
     assert application.answer_for(question).text == "Tab two's answer."
 
