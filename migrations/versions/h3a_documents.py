@@ -1,7 +1,7 @@
 """Documents providers upload against minimum standards; standards that need an expiry date
 
 Revision ID: h3a_documents
-Revises: h4b_results
+Revises: h7_scale_indexes
 Create Date: 2026-11-23 00:34:24.973891
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h3a_documents'
-down_revision = 'h4b_results'
+down_revision = 'h7_scale_indexes'
 branch_labels = None
 depends_on = None
 
