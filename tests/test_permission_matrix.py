@@ -152,6 +152,29 @@ MATRIX: dict[str, Row] = {
     "onboarding.reopen": Row(
         lambda w: f"/provider/applications/{w.app.id}/reopen", get={p: ONLY_POST for p in PHASES},
         post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.upload_document": Row(
+        lambda w: f"/provider/applications/{w.other.id}/standards/{w.standard.id}/documents/new",
+        # provider B's draft has chosen no lot yet, so the standard is not part of it: 404 for everyone
+        get={p: "302 404 404 403 403 403 403 403 403" for p in PHASES},
+        post={p: "302 404 404 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"confidential": ""}),
+    "onboarding.remove_document": Row(
+        lambda w: f"/provider/applications/{w.app.id}/documents/{w.document.id}/remove",
+        get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
+    "onboarding.download_document": Row(
+        lambda w: f"/provider/documents/{w.document.id}",
+        get={"sealed": "302 200 404 404 404 404 404 404 404",
+             "evaluation": "302 200 404 200 404 404 404 200 404"}),
+    "onboarding.autosave_answer": Row(
+        lambda w: f"/provider/applications/{w.app.id}/questions/{w.question.id}/autosave",
+        get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES},
+        data=lambda w: {"text": "overwritten by an attacker", "version": "1"}),
+    "onboarding.reuse_answer": Row(
+        lambda w: f"/provider/applications/{w.app.id}/questions/{w.question.id}/reuse",
+        get={p: ONLY_POST for p in PHASES},
+        post={p: "302 ok 404 403 403 403 403 403 403" for p in PHASES}),
     "onboarding.outcome": Row(
         lambda w: f"/provider/applications/{w.app.id}/outcome",
         get={p: "302 302 404 403 403 403 403 403 403" for p in PHASES}),
@@ -465,6 +488,10 @@ def _build_world(phase, council, system, make_round, make_provider, frozen_clock
     w.round = make_round(closes_in=timedelta(days=3))
     provider_a, provider_b = make_provider("Provider A Care Ltd"), make_provider("Provider B Care Ltd")
     w.app = complete_application(w.round, provider_a, lots=[system.lots[0]], answer=f"{SENTINEL} " + "word " * 50)
+    # a supporting document on the evidence standard; its bytes carry the sentinel too
+    evidence = next(s for s in system.lots[0].standards if s.kind.value == "evidence")
+    w.document = onboarding.upload_document(w.app, evidence, provider_a, filename="evidence.pdf",
+                                            data=b"%PDF-1.4\n" + SENTINEL.encode() + b"\n%%EOF\n")
     onboarding.submit_application(w.app, provider_a, declaration_confirmed=True)
     w.other = onboarding.start_application(w.round, provider_b)
     w.location = organisations.add_location(provider_a.organisation, provider_a, cqc_location_id="1-123456789",
