@@ -5,11 +5,44 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput, GovSubmitInput
 from wtforms import DateField, DecimalField, SubmitField
+from wtforms.fields import FieldList, FormField, StringField
 from wtforms.validators import ValidationError
+
+# Control characters other than tab, newline and carriage return: PostgreSQL refuses NUL in text, and
+# none of them belong in anything a person types.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text_fields(fields):
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _text_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from _text_fields(field.entries)
+        elif isinstance(field, StringField):
+            yield field
+
+
+def control_characters_message(field) -> str:
+    label = field.label.text if field.label and field.label.text else "this text"
+    return f"Remove the invisible control characters from {label[:1].lower() + label[1:]}"
 
 
 class BaseForm(FlaskForm):
-    """Every form: CSRF token, and a way to show a service's refusal against a field."""
+    """Every form: CSRF token, no control characters in typed text, and a way to show a service's
+    refusal against a field."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _text_fields(self):
+            if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+                message = control_characters_message(field)
+                if isinstance(field.errors, tuple):
+                    field.errors = list(field.errors)
+                if not any(e.startswith("Remove the invisible control characters") for e in field.errors):
+                    field.errors.append(message)
+                valid = False
+        return valid
 
     def add_error(self, message: str, field_name: str | None = None) -> None:
         """Put a service's DomainError on the form so the error summary shows it."""
@@ -46,8 +79,9 @@ class MoneyField(DecimalField):
 
 
 def no_control_characters(form, field):
-    if field.data and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", field.data):
-        raise ValidationError("Remove the hidden control characters from this text.")
+    """Kept for fields that name it; BaseForm.validate checks every text field anyway."""
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError(control_characters_message(field))
 
 
 class GovDateField(DateField):
