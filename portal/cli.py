@@ -63,6 +63,36 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{result.checked} event(s) before it are intact.", err=True)
         raise SystemExit(1)
 
+    @app.cli.group("backup")
+    def backup():
+        """Back up the whole database (and uploaded files) to a zip archive, or restore one."""
+
+    @backup.command("create")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def backup_create(file):
+        """Write the whole database, its Alembic revision and the uploaded files to FILE (a zip)."""
+        from portal.backup import BackupError, create_backup
+
+        try:
+            summary = create_backup(file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backed up {summary.rows} row(s) from {len(summary.tables)} table(s) at revision "
+                   f"{summary.revision}, and {summary.files} uploaded file(s), to {file}.")
+
+    @backup.command("restore")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    def backup_restore(file):
+        """Restore FILE into this empty database, migrated to the backup's revision (all or nothing)."""
+        from portal.backup import BackupError, restore_backup
+
+        try:
+            summary = restore_backup(file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Restored {summary.rows} row(s) into {len(summary.tables)} table(s) at revision "
+                   f"{summary.revision}, and {summary.files} uploaded file(s), from {file}.")
+
     @app.cli.command("send-notifications")
     def send_notifications():
         """Queue due provider emails (round opened, 3-day closing reminder); idempotent, run it from cron."""
