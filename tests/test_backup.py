@@ -23,6 +23,12 @@ def _rows(tables=None):
     return result
 
 
+@pytest.fixture(autouse=True)
+def own_upload_folder(app, tmp_path, monkeypatch):
+    """Each test's own (empty) upload folder, not the folder other tests upload to."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+
+
 @pytest.fixture()
 def demo(app, db):
     from portal.demo import load_demo_data
@@ -36,7 +42,8 @@ def demo(app, db):
 def empty_app(tmp_path):
     """A second, empty database migrated to head: SQLite, or a second database on the PostgreSQL server."""
     if not TEST_DB_URL:
-        target = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'restored.db'}")
+        target = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'restored.db'}",
+                            UPLOAD_FOLDER=str(tmp_path / "restored-uploads"))
         with target.app_context():
             upgrade()
         yield target
@@ -46,7 +53,8 @@ def empty_app(tmp_path):
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    target = create_app("test", SQLALCHEMY_DATABASE_URI=url.set(database=name).render_as_string(hide_password=False))
+    target = create_app("test", SQLALCHEMY_DATABASE_URI=url.set(database=name).render_as_string(hide_password=False),
+                        UPLOAD_FOLDER=str(tmp_path / "restored-uploads"))
     with target.app_context():
         upgrade()
     yield target
@@ -171,7 +179,8 @@ def test_a_sqlite_backup_restores_into_postgresql(app, db, empty_app, tmp_path):
     """Moving from a trial on SQLite to PostgreSQL: the archive is portable."""
     from portal.demo import load_demo_data
 
-    source = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'trial.db'}")
+    source = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'trial.db'}",
+                        UPLOAD_FOLDER=str(tmp_path / "trial-uploads"))
     with source.app_context():
         upgrade()
         load_demo_data()
