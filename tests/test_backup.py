@@ -157,7 +157,9 @@ def test_the_commands_back_up_and_restore_with_uploaded_files(app, demo, empty_a
     archive_path = tmp_path / "portal.zip"
     result = app.test_cli_runner().invoke(args=["backup", "create", str(archive_path)])
     assert result.exit_code == 0, result.output
-    assert "1 uploaded file" in result.output
+    files = {p.relative_to(uploads): p.read_bytes() for p in uploads.rglob("*") if p.is_file()}
+    assert len(files) >= 1  # the certificate, and any documents the demo providers uploaded
+    assert f"and {len(files)} uploaded file(s)" in result.output
 
     restored_uploads = tmp_path / "restored-uploads"
     empty_app.config["UPLOAD_FOLDER"] = str(restored_uploads)
@@ -166,6 +168,8 @@ def test_the_commands_back_up_and_restore_with_uploaded_files(app, demo, empty_a
         assert result.exit_code == 0, result.output
         assert f"Restored {sum(len(rows) for rows in demo.values())} row(s)" in result.output
         assert (restored_uploads / "documents" / "insurance.pdf").read_bytes() == b"%PDF-1.4 certificate"
+        assert {p.relative_to(restored_uploads): p.read_bytes()
+                for p in restored_uploads.rglob("*") if p.is_file()} == files
         assert _rows() == demo
 
         again = empty_app.test_cli_runner().invoke(args=["backup", "restore", str(archive_path)])
