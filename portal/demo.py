@@ -3,6 +3,7 @@
 The same builders serve the `flask demo-data` command and the tests, so both use one realistic set-up:
 Cambridgeshire's Individual Service Funds pseudo-DPS, with Peterborough's ceiling rate.
 """
+import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,7 +15,9 @@ from portal.commissioning import services as commissioning
 from portal.commissioning.models import Authority, Procedure, Scorer, Section, StandardKind
 from portal.extensions import db
 
-DEMO_PASSWORD = "care-dps-demo-password"
+#: the demo accounts' password: set DEMO_PASSWORD to choose your own; the default is public (README) and
+#: meant only for a local demo, never for real accounts (`flask create-commissioner` prompts for those)
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "care-dps-demo-password")
 
 ISF_PROVIDERS = [
     ("Affinity Trust", None, "good"),
