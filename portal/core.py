@@ -35,3 +35,51 @@ class NotAllowed(DomainError):
 def enum_column(cls, length: int = 30) -> Enum:
     """An enum stored as its value in a short string column, checked by SQLAlchemy (no native types)."""
     return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class Outcome:
+    """What `carry_out` did: true when the change is committed; `value` is what the service returned."""
+
+    def __init__(self, ok: bool, value=None, error: DomainError | None = None):
+        self.ok, self.value, self.error = ok, value, error
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _field_for(message: str, field) -> str | None:
+    if callable(field):
+        return field(message)
+    if isinstance(field, dict):  # the first field whose keyword appears in the message
+        lowered = message.lower()
+        return next((name for keyword, name in field.items() if keyword in lowered), None)
+    return field
+
+
+def carry_out(action, *, form=None, field=None, done=None) -> Outcome:
+    """Make a request's one change: run `action` (a call into a service), then commit and flash `done`
+    (a sentence, or a function of the service's result giving one) as success.
+
+    When the service refuses with a DomainError, roll back and show its sentence where the page shows it:
+    on `form` against `field` (a field name; a function of the message giving one; or a dict of keyword to
+    field name, the first keyword found in the message wins; no field puts it in the error summary's
+    general list), or, with no form, flashed as an error above the next page.
+    The route redirects when the outcome is true and shows the page again when it is not."""
+    from flask import flash
+
+    from portal.extensions import db
+
+    try:
+        value = action()
+    except DomainError as error:
+        db.session.rollback()
+        message = str(error)
+        if form is None:
+            flash(message, "error")
+        else:
+            form.add_error(message, _field_for(message, field))
+        return Outcome(False, error=error)
+    db.session.commit()
+    if done is not None:
+        flash(done(value) if callable(done) else done, "success")
+    return Outcome(True, value)

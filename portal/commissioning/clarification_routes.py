@@ -1,12 +1,12 @@
 """The commissioner's clarification pages: a round's questions (with who asked), and answering one."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
-from portal.core import DomainError
+from portal.core import carry_out
 from portal.extensions import db
 from portal.onboarding import clarifications
 from portal.onboarding.forms import AnswerClarificationForm
@@ -40,18 +40,12 @@ def answer_clarification(clarification_id):
     if not form.is_submitted():
         form.published_question.data = clarification.question
     if clarification.status is ClarificationStatus.asked and form.validate_on_submit():
-        try:
-            clarifications.answer_clarification(
+        if carry_out(lambda: clarifications.answer_clarification(
                 clarification, current_user, answer=form.answer.data, publish=form.audience.data == "all",
-                published_question=form.published_question.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "answer")
-        else:
-            db.session.commit()
-            flash("The answer is published to every applicant of the round, and they have been emailed."
-                  if clarification.status is ClarificationStatus.published
-                  else f"The answer is sent to {clarification.organisation.legal_name} only.", "success")
+                published_question=form.published_question.data), form=form, field="answer",
+                     done=lambda _: ("The answer is published to every applicant of the round, and they have been "
+                                     "emailed." if clarification.status is ClarificationStatus.published
+                                     else f"The answer is sent to {clarification.organisation.legal_name} only.")):
             return redirect(url_for(".round_clarifications", round_id=clarification.round_id))
     return render_template("commissioning/clarification.html", title="Answer a clarification",
                            clarification=clarification, form=form, ClarificationStatus=ClarificationStatus)

@@ -1,13 +1,13 @@
 """The commissioner's pages for a call-off list's members: the list, one member's page and history, and
 suspending, reinstating and removing. Thin wiring to commissioning.members."""
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.decorators import roles_required
 from portal.auth.models import Role
-from portal.core import DomainError
+from portal.core import carry_out
 from portal.extensions import db
 from portal.onboarding.models import Organisation
 
@@ -75,15 +75,9 @@ def _change_page(membership_id, form, action, title, intro, done):
         kwargs = {"category": ChangeCategory(form.category.data), "reason": form.reason.data}
         if hasattr(form, "until"):
             kwargs["until"] = form.until.data
-        try:
-            action(membership, current_user, **kwargs)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, "until" if "last day" in message else None)
-        else:
-            db.session.commit()
-            flash(done.format(name=membership.organisation.legal_name), "success")
+        if carry_out(lambda: action(membership, current_user, **kwargs), form=form,
+                     field=lambda message: "until" if "last day" in message else None,
+                     done=lambda _: done.format(name=membership.organisation.legal_name)):
             return redirect(url_for(".member", membership_id=membership.id))
     return render_template("form_page.html", form=form, title=title, caption=membership.name, intro=intro,
                            back_url=url_for(".member", membership_id=membership.id),
@@ -171,15 +165,10 @@ def confirm_import(system_id):
     if not confirm.validate_on_submit():
         abort(400)
     source = confirm.source.data or "the uploaded file"
-    try:
-        created = member_import.confirm_import(system, current_user, confirm.csv_text.data, source=source)
-    except DomainError as error:
-        db.session.rollback()
+    if not carry_out(lambda: member_import.confirm_import(system, current_user, confirm.csv_text.data, source=source),
+                     done=lambda created: f"{len(created)} provider{'s' if len(created) != 1 else ''} added to the "
+                                          "call-off list as direct awards."):
         preview = member_import.preview_import(system, current_user, confirm.csv_text.data)
-        flash(str(error), "error")
         return render_template("commissioning/import_preview.html", title="Check the providers to add",
                                system=system, preview=preview, confirm=confirm, source=source)
-    db.session.commit()
-    flash(f"{len(created)} provider{'s' if len(created) != 1 else ''} added to the call-off list as direct awards.",
-          "success")
     return redirect(url_for(".members_list", system_id=system.id))

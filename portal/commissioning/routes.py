@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
 from portal.clock import format_datetime, from_london, london, now
-from portal.core import DomainError
+from portal.core import carry_out
 from portal.evaluation.models import Assignment
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus
@@ -84,21 +84,18 @@ def dashboard():
 def new_system():
     form = SystemForm()
     if form.validate_on_submit():
-        try:
-            system = services.create_system(
+        outcome = carry_out(lambda: services.create_system(
                 current_user, title=form.title.data, reference=form.reference.data.strip(),
                 procedure=Procedure(form.procedure.data), starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 quality_weight=form.quality_weight.data, social_value_weight=form.social_value_weight.data,
                 pass_mark=form.pass_mark.data, scale_max=form.scale_max.data, always_open=form.always_open.data,
                 description=form.description.data or "", standstill_working_days=form.standstill_working_days.data,
-                cadence_months=form.cadence_months.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "reference" if "reference" in str(error) else None)
-        else:
-            db.session.commit()
-            flash(f"{system.title} is set up. Add its lots, zones, standards and questions.", "success")
-            return redirect(url_for(".system", system_id=system.id))
+                cadence_months=form.cadence_months.data), form=form,
+                            field=lambda message: "reference" if "reference" in message else None,
+                            done=lambda system: f"{system.title} is set up. Add its lots, zones, standards and "
+                                                "questions.")
+        if outcome:
+            return redirect(url_for(".system", system_id=outcome.value.id))
     return _form_page(form, "Set up a purchasing system", back_url=url_for(".dashboard"),
                       intro=f"The system belongs to {current_user.authority.name}. Add other councils that call off "
                             "from it once it is set up.",
@@ -115,10 +112,15 @@ SYSTEM_FIELD_PARAMS = {"procedure": {"fieldset": {"legend": {"classes": "govuk-f
 MONEY = {"classes": "govuk-input--width-5", "prefix": {"text": "£"}, "inputmode": "decimal"}
 
 
-def _error_field(message: str, fields: dict[str, str]) -> str | None:
-    """The form field a service's refusal is about: the first whose keyword appears in the message."""
-    lowered = message.lower()
-    return next((field for keyword, field in fields.items() if keyword in lowered), None)
+def _question_values(form) -> dict:
+    return {"section": Section(form.section.data), "text": form.text.data, "guidance": form.guidance.data or "",
+            "weight": form.weight.data, "word_limit": form.word_limit.data, "min_score": form.min_score.data,
+            "scorer": Scorer(form.scorer.data)}
+
+
+def _question_field(message: str) -> str | None:
+    """The question form's field a service's refusal is about."""
+    return "weight" if "weigh" in message else "min_score" if "minimum" in message else None
 
 
 @bp.route("/systems/<int:system_id>/edit", methods=["GET", "POST"])
@@ -130,24 +132,17 @@ def edit_system(system_id):
     if form.validate_on_submit():
         standstill = form.standstill_working_days.data
         procedure = Procedure(form.procedure.data)
-        try:
-            services.update_system(
+        if carry_out(lambda: services.update_system(
                 system, current_user, title=form.title.data.strip(), reference=form.reference.data.strip(),
                 procedure=procedure, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 quality_weight=form.quality_weight.data, social_value_weight=form.social_value_weight.data,
                 pass_mark=form.pass_mark.data, scale_max=form.scale_max.data, always_open=form.always_open.data,
                 description=form.description.data or "",
                 standstill_working_days=procedure.default_standstill_days if standstill is None else standstill,
-                cadence_months=form.cadence_months.data)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, _error_field(message, {"reference": "reference", "lifetime must start": "starts_on",
-                                                           "lifetime": "ends_on", "weights": "social_value_weight",
-                                                           "standstill": "standstill_working_days"}))
-        else:
-            db.session.commit()
-            flash(f"{system.title} is saved.", "success")
+                cadence_months=form.cadence_months.data), form=form,
+                     field={"reference": "reference", "lifetime must start": "starts_on", "lifetime": "ends_on",
+                            "weights": "social_value_weight", "standstill": "standstill_working_days"},
+                     done=lambda _: f"{system.title} is saved."):
             return redirect(url_for(".system", system_id=system.id))
     intro = (f"{system.authority.name} owns this system. The public call-off list keeps its address if the "
              "reference changes.")
@@ -164,19 +159,14 @@ def copy_system(system_id):
     system = _managed(PurchasingSystem, system_id)
     form = CopySystemForm()
     if form.validate_on_submit():
-        try:
-            copy = services.copy_system(system, current_user, title=form.title.data.strip(),
-                                        reference=form.reference.data.strip(), starts_on=form.starts_on.data,
-                                        ends_on=form.ends_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, _error_field(message, {"reference": "reference", "lifetime": "ends_on"}))
-        else:
-            db.session.commit()
-            flash(f"{copy.title} is set up with the lots, zones, rates, standards and questions of {system.title}.",
-                  "success")
-            return redirect(url_for(".system", system_id=copy.id))
+        outcome = carry_out(lambda: services.copy_system(system, current_user, title=form.title.data.strip(),
+                                                         reference=form.reference.data.strip(),
+                                                         starts_on=form.starts_on.data, ends_on=form.ends_on.data),
+                            form=form, field={"reference": "reference", "lifetime": "ends_on"},
+                            done=lambda copy: f"{copy.title} is set up with the lots, zones, rates, standards and "
+                                              f"questions of {system.title}.")
+        if outcome:
+            return redirect(url_for(".system", system_id=outcome.value.id))
     return _form_page(form, "Copy the set-up into a new system", caption=system.title,
                       back_url=url_for(".system", system_id=system.id),
                       intro="The new system gets this system's procedure, weights, pass mark, scale, lots, zones, "
@@ -189,17 +179,12 @@ def new_participant(system_id):
     system = _managed(PurchasingSystem, system_id)
     form = ParticipantForm()
     if form.validate_on_submit():
-        try:
-            participant = services.add_participating_authority(system, current_user,
-                                                               authority_name=form.authority_name.data,
-                                                               spend_cap=form.spend_cap.data)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, "spend_cap" if "spend cap" in message else "authority_name")
-        else:
-            db.session.commit()
-            flash(f"{participant.authority.name} can call off from {system.title}.", "success")
+        outcome = carry_out(lambda: services.add_participating_authority(system, current_user,
+                                                                         authority_name=form.authority_name.data,
+                                                                         spend_cap=form.spend_cap.data), form=form,
+                            field=lambda message: "spend_cap" if "spend cap" in message else "authority_name",
+                            done=lambda participant: f"{participant.authority.name} can call off from {system.title}.")
+        if outcome:
             return redirect(url_for(".system", system_id=system.id))
     return _form_page(form, "Add a participating authority", caption=system.title,
                       back_url=url_for(".system", system_id=system.id),
@@ -214,14 +199,8 @@ def edit_participant(participant_id):
     participant = _managed(ParticipatingAuthority, participant_id)
     form = SpendCapForm(obj=participant)
     if form.validate_on_submit():
-        try:
-            services.set_spend_cap(participant, current_user, spend_cap=form.spend_cap.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "spend_cap")
-        else:
-            db.session.commit()
-            flash(f"Spend cap of {participant.authority.name} saved.", "success")
+        if carry_out(lambda: services.set_spend_cap(participant, current_user, spend_cap=form.spend_cap.data),
+                     form=form, field="spend_cap", done=lambda _: f"Spend cap of {participant.authority.name} saved."):
             return redirect(url_for(".system", system_id=participant.system_id))
     return _form_page(form, f"Spend cap of {participant.authority.name}", caption=participant.system.title,
                       back_url=url_for(".system", system_id=participant.system_id),
@@ -245,14 +224,7 @@ def _confirm_delete(action, *, title, caption, intro, button, done, back):
     form = ConfirmForm()
     form.submit.label.text = button
     if form.validate_on_submit():
-        try:
-            action()
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error))
-        else:
-            db.session.commit()
-            flash(done, "success")
+        if carry_out(action, form=form, done=done):
             return redirect(back)
     return _form_page(form, title, caption=caption, intro=intro, back_url=back)
 
@@ -299,14 +271,10 @@ def new_lot(system_id):
     system = _managed(PurchasingSystem, system_id)
     form = LotForm()
     if form.validate_on_submit():
-        try:
-            lot = services.add_lot(system, current_user, title=form.title.data, description=form.description.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error))
-        else:
-            db.session.commit()
-            flash(f"{lot.name} added.", "success")
+        outcome = carry_out(lambda: services.add_lot(system, current_user, title=form.title.data,
+                                                     description=form.description.data or ""),
+                            form=form, done=lambda lot: f"{lot.name} added.")
+        if outcome:
             return redirect(url_for(".system", system_id=system.id))
     return _form_page(form, "Add a lot", caption=system.title, back_url=url_for(".system", system_id=system.id))
 
@@ -317,15 +285,12 @@ def new_zone(system_id):
     system = _managed(PurchasingSystem, system_id)
     form = ZoneForm()
     if form.validate_on_submit():
-        try:
-            zone = services.add_zone(system, current_user, name=form.name.data.strip(),
-                                     ceiling_rate=form.ceiling_rate.data, floor_rate=form.floor_rate.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "floor_rate" if "floor" in str(error) else "name")
-        else:
-            db.session.commit()
-            flash(f"{zone.name} added, with its rate for every lot.", "success")
+        outcome = carry_out(lambda: services.add_zone(system, current_user, name=form.name.data.strip(),
+                                                      ceiling_rate=form.ceiling_rate.data,
+                                                      floor_rate=form.floor_rate.data),
+                            form=form, field=lambda message: "floor_rate" if "floor" in message else "name",
+                            done=lambda zone: f"{zone.name} added, with its rate for every lot.")
+        if outcome:
             return redirect(url_for(".system", system_id=system.id))
     money = {"classes": "govuk-input--width-5", "prefix": {"text": "£"}, "inputmode": "decimal"}
     return _form_page(form, "Add a zone", caption=system.title, back_url=url_for(".system", system_id=system.id),
@@ -339,15 +304,9 @@ def new_standard(lot_id):
     lot = _managed(Lot, lot_id)
     form = StandardForm()
     if form.validate_on_submit():
-        try:
-            services.add_standard(lot, current_user, kind=StandardKind(form.kind.data), title=form.title.data,
-                                  description=form.description.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error))
-        else:
-            db.session.commit()
-            flash(f"Minimum standard added to {lot.name}.", "success")
+        if carry_out(lambda: services.add_standard(lot, current_user, kind=StandardKind(form.kind.data),
+                                                   title=form.title.data, description=form.description.data),
+                     form=form, done=lambda _: f"Minimum standard added to {lot.name}."):
             return redirect(url_for(".system", system_id=lot.system_id))
     return _form_page(form, "Add a minimum standard", caption=lot.name,
                       back_url=url_for(".system", system_id=lot.system_id))
@@ -359,18 +318,8 @@ def new_question(lot_id):
     lot = _managed(Lot, lot_id)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            services.add_question(lot, current_user, section=Section(form.section.data), text=form.text.data,
-                                  guidance=form.guidance.data or "", weight=form.weight.data,
-                                  word_limit=form.word_limit.data, min_score=form.min_score.data,
-                                  scorer=Scorer(form.scorer.data))
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, "weight" if "weigh" in message else "min_score" if "minimum" in message else None)
-        else:
-            db.session.commit()
-            flash(f"Question added to {lot.name}.", "success")
+        if carry_out(lambda: services.add_question(lot, current_user, **_question_values(form)), form=form,
+                     field=_question_field, done=lambda _: f"Question added to {lot.name}."):
             return redirect(url_for(".system", system_id=lot.system_id))
     system = lot.system
     intro = (f"Quality questions of this lot weigh {lot.section_weight_total(Section.quality):f} of {system.quality_weight}; "
@@ -389,14 +338,9 @@ def edit_lot(lot_id):
     form = LotForm(obj=lot)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
-        try:
-            services.update_lot(lot, current_user, title=form.title.data, description=form.description.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error))
-        else:
-            db.session.commit()
-            flash(f"{lot.name} saved.", "success")
+        if carry_out(lambda: services.update_lot(lot, current_user, title=form.title.data,
+                                                 description=form.description.data or ""),
+                     form=form, done=lambda _: f"{lot.name} saved."):
             return redirect(url_for(".system", system_id=lot.system_id))
     return _form_page(form, f"Change {lot.name}", caption=lot.system.title,
                       back_url=url_for(".system", system_id=lot.system_id))
@@ -418,14 +362,8 @@ def edit_zone(zone_id):
     zone = _managed(Zone, zone_id)
     form = ZoneNameForm(obj=zone)
     if form.validate_on_submit():
-        try:
-            services.rename_zone(zone, current_user, name=form.name.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "name")
-        else:
-            db.session.commit()
-            flash(f"Zone renamed {zone.name}.", "success")
+        if carry_out(lambda: services.rename_zone(zone, current_user, name=form.name.data), form=form, field="name",
+                     done=lambda _: f"Zone renamed {zone.name}."):
             return redirect(url_for(".system", system_id=zone.system_id))
     return _form_page(form, f"Rename {zone.name}", caption=zone.system.title,
                       back_url=url_for(".system", system_id=zone.system_id))
@@ -450,17 +388,10 @@ def edit_rate(lot_id, zone_id):
         abort(404)
     form = RateForm(obj=lot.rate_for(zone))
     if form.validate_on_submit():
-        try:
-            services.set_rate(lot, zone, current_user, ceiling_rate=form.ceiling_rate.data,
-                              floor_rate=form.floor_rate.data, enhanced_rate=form.enhanced_rate.data)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, _error_field(message, {"enhanced": "enhanced_rate", "floor": "floor_rate",
-                                                           "ceiling": "ceiling_rate"}))
-        else:
-            db.session.commit()
-            flash(f"Rates of {lot.name} in {zone.name} saved.", "success")
+        if carry_out(lambda: services.set_rate(lot, zone, current_user, ceiling_rate=form.ceiling_rate.data,
+                                               floor_rate=form.floor_rate.data, enhanced_rate=form.enhanced_rate.data),
+                     form=form, field={"enhanced": "enhanced_rate", "floor": "floor_rate", "ceiling": "ceiling_rate"},
+                     done=lambda _: f"Rates of {lot.name} in {zone.name} saved."):
             return redirect(url_for(".system", system_id=lot.system_id))
     return _form_page(form, f"Hourly rates in {zone.name}", caption=lot.name,
                       back_url=url_for(".system", system_id=lot.system_id),
@@ -475,15 +406,9 @@ def edit_standard(standard_id):
     form = StandardForm(obj=standard, data={"kind": standard.kind.value} if request.method == "GET" else None)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
-        try:
-            services.update_standard(standard, current_user, kind=StandardKind(form.kind.data),
-                                     title=form.title.data, description=form.description.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error))
-        else:
-            db.session.commit()
-            flash(f"Minimum standard of {standard.lot.name} saved.", "success")
+        if carry_out(lambda: services.update_standard(standard, current_user, kind=StandardKind(form.kind.data),
+                                                      title=form.title.data, description=form.description.data),
+                     form=form, done=lambda _: f"Minimum standard of {standard.lot.name} saved."):
             return redirect(url_for(".system", system_id=standard.lot.system_id))
     return _form_page(form, "Change a minimum standard", caption=standard.lot.name,
                       back_url=url_for(".system", system_id=standard.lot.system_id))
@@ -509,18 +434,8 @@ def edit_question(question_id):
                         if request.method == "GET" else None)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
-        try:
-            services.update_question(question, current_user, section=Section(form.section.data),
-                                     text=form.text.data, guidance=form.guidance.data or "", weight=form.weight.data,
-                                     word_limit=form.word_limit.data, min_score=form.min_score.data,
-                                     scorer=Scorer(form.scorer.data))
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, "weight" if "weigh" in message else "min_score" if "minimum" in message else None)
-        else:
-            db.session.commit()
-            flash(f"Question {question.label} saved.", "success")
+        if carry_out(lambda: services.update_question(question, current_user, **_question_values(form)), form=form,
+                     field=_question_field, done=lambda _: f"Question {question.label} saved."):
             return redirect(url_for(".system", system_id=lot.system_id))
     return _form_page(form, f"Change question {question.label}", caption=lot.name,
                       intro=_weights_intro(lot), back_url=url_for(".system", system_id=lot.system_id),
@@ -555,15 +470,12 @@ def new_round(system_id):
     if form.validate_on_submit():
         opens_at = from_london(datetime.combine(form.opens_on.data, datetime.strptime(form.opens_time.data, "%H:%M").time()))
         closes_at = from_london(datetime.combine(form.closes_on.data, datetime.strptime(form.closes_time.data, "%H:%M").time()))
-        try:
-            round_ = services.schedule_round(system, current_user, opens_at=opens_at, closes_at=closes_at)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "closes_on" if "clos" in str(error) else None)
-        else:
-            db.session.commit()
-            flash(f"{round_.name} is scheduled.", "success")
-            return redirect(url_for(".round", round_id=round_.id))
+        outcome = carry_out(lambda: services.schedule_round(system, current_user, opens_at=opens_at,
+                                                            closes_at=closes_at),
+                            form=form, field=lambda message: "closes_on" if "clos" in message else None,
+                            done=lambda round_: f"{round_.name} is scheduled.")
+        if outcome:
+            return redirect(url_for(".round", round_id=outcome.value.id))
     intro = "Providers can apply from the opening time until the closing time (UK time)."
     if system.always_open:
         intro += (" This system is always open: one round for the rest of its lifetime is usual, and each "
@@ -630,14 +542,7 @@ def _round_action(round_id, action, message, **kwargs):
     round_ = _managed(Round, round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        action(round_, current_user, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    carry_out(lambda: action(round_, current_user, **kwargs), done=message)
     return redirect(url_for(".round", round_id=round_.id))
 
 
@@ -662,14 +567,9 @@ def close_early(round_id):
     round_ = _managed(Round, round_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            services.close_round_early(round_, current_user, reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "reason")
-        else:
-            db.session.commit()
-            flash("The round is closed. Submitted applications can now be evaluated.", "success")
+        if carry_out(lambda: services.close_round_early(round_, current_user, reason=form.reason.data), form=form,
+                     field="reason",
+                     done="The round is closed. Submitted applications can now be evaluated."):
             return redirect(url_for(".round", round_id=round_.id))
     form.submit.label.text = "Close the round now"
     return _form_page(form, "Close the round early", caption=f"{round_.system.title}: {round_.name}",
@@ -683,15 +583,10 @@ def pause_round(round_id):
     round_ = _managed(Round, round_id)
     form = PauseForm()
     if form.validate_on_submit():
-        try:
-            services.pause_round(round_, current_user, reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "reason")
-        else:
-            db.session.commit()
-            flash(f"{round_.name} is paused. Providers keep their drafts but cannot submit until you resume it.",
-                  "success")
+        if carry_out(lambda: services.pause_round(round_, current_user, reason=form.reason.data), form=form,
+                     field="reason",
+                     done=lambda _: f"{round_.name} is paused. Providers keep their drafts but cannot submit until "
+                                    "you resume it."):
             return redirect(url_for(".round", round_id=round_.id))
     return _form_page(form, "Pause the round", caption=f"{round_.system.title}: {round_.name}",
                       back_url=url_for(".round", round_id=round_.id),
@@ -712,15 +607,9 @@ def assess_received(round_id):
     round_ = _managed(Round, round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        following = services.assess_received_applications(round_, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".round", round_id=round_.id))
-    db.session.commit()
-    flash(f"{round_.name} is closed for assessment: assign evaluators to its applications. New applications, and "
-          f"providers' drafts, continue in {following.name}.", "success")
+    carry_out(lambda: services.assess_received_applications(round_, current_user),
+              done=lambda following: f"{round_.name} is closed for assessment: assign evaluators to its applications. "
+                                     f"New applications, and providers' drafts, continue in {following.name}.")
     return redirect(url_for(".round", round_id=round_.id))
 
 
@@ -732,16 +621,10 @@ def extend_round(round_id):
     if form.validate_on_submit():
         closes_at = from_london(datetime.combine(form.closes_on.data,
                                                  datetime.strptime(form.closes_time.data, "%H:%M").time()))
-        try:
-            services.extend_round(round_, current_user, closes_at=closes_at, reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, "reason" if "reason" in message else "closes_on")
-        else:
-            db.session.commit()
-            flash(f"{round_.name} now closes at {format_datetime(round_.closes_at)}. Applicants have been emailed.",
-                  "success")
+        if carry_out(lambda: services.extend_round(round_, current_user, closes_at=closes_at, reason=form.reason.data),
+                     form=form, field=lambda message: "reason" if "reason" in message else "closes_on",
+                     done=lambda _: f"{round_.name} now closes at {format_datetime(round_.closes_at)}. "
+                                    "Applicants have been emailed."):
             return redirect(url_for(".round", round_id=round_.id))
     return _form_page(form, "Extend the round", caption=f"{round_.system.title}: {round_.name}",
                       back_url=url_for(".round", round_id=round_.id),
@@ -773,15 +656,10 @@ def decision(application_id):
     existing = next((d for d in application.decisions if d.lot_id == lot.id), None)
     form = DecisionForm(data={"outcome": existing.outcome.value, "reasons": existing.reasons} if existing else None)
     if form.validate_on_submit():
-        try:
-            services.record_decision(application, lot, current_user, outcome=Outcome(form.outcome.data),
-                                     reasons=form.reasons.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "outcome")
-        else:
-            db.session.commit()
-            flash(f"Decision recorded for {application.organisation.legal_name}, {lot.name}.", "success")
+        if carry_out(lambda: services.record_decision(application, lot, current_user,
+                                                      outcome=Outcome(form.outcome.data), reasons=form.reasons.data),
+                     form=form, field="outcome",
+                     done=lambda _: f"Decision recorded for {application.organisation.legal_name}, {lot.name}."):
             return redirect(url_for(".round", round_id=application.round_id))
     results = application_results(application)
     return render_template("commissioning/decision.html", title="Record a decision", application=application,

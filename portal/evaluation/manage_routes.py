@@ -1,6 +1,6 @@
 """The commissioner's evaluation pages: assigning in bulk or per application, moving work,
 deciding declared interests, the conflicts register, the deadline, panel questions, consistency."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -9,7 +9,7 @@ from portal import clock
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
 from portal.commissioning.models import Round, RoundStatus, Scorer
-from portal.core import DomainError
+from portal.core import DomainError, carry_out
 from portal.documents.csv_download import csv_download
 from portal.extensions import db
 from portal.onboarding.models import Application
@@ -68,22 +68,19 @@ def assign_round_page(round_: Round):
     if form.validate_on_submit():
         chosen = [u for u in staff if u.id in (form.evaluators.data or [])]
         lot = next((lot for lot in round_.system.lots if str(lot.id) == form.lot.data), None)
-        try:
+
+        def assign():
             if form.how.data == "spread":
                 if not form.per_application.data:
                     raise DomainError("Enter how many evaluators each application gets, for example 2.")
-                created = assigning.spread_evaluators(round_, current_user, chosen,
-                                                      per_application=form.per_application.data, lot=lot)
-            else:
-                from .services import assign_evaluators
-                created = assign_evaluators(round_, current_user, chosen, lot=lot)
-        except DomainError as error:
-            db.session.rollback()
-            field = "per_application" if "how many" in str(error) else "evaluators"
-            form.add_error(str(error), field)
-        else:
-            db.session.commit()
-            flash(f"{len(created)} assignments made.", "success")
+                return assigning.spread_evaluators(round_, current_user, chosen,
+                                                   per_application=form.per_application.data, lot=lot)
+            from .services import assign_evaluators
+            return assign_evaluators(round_, current_user, chosen, lot=lot)
+
+        if carry_out(assign, form=form,
+                     field=lambda message: "per_application" if "how many" in message else "evaluators",
+                     done=lambda created: f"{len(created)} assignments made."):
             return redirect(_round_back(round_))
     return render_template("form_page.html", form=form, title="Assign evaluators",
                            caption=f"{round_.system.title}: {round_.name}", back_url=_round_back(round_),
@@ -108,14 +105,9 @@ def application_evaluators(application_id):
     form.evaluators.choices = [(u.id, f"{u.name} ({u.role.label})") for u in staff if u.id not in have]
     if form.validate_on_submit():
         chosen = [u for u in staff if u.id in form.evaluators.data]
-        try:
-            created = assigning.assign_to_application(application, current_user, chosen)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "evaluators")
-        else:
-            db.session.commit()
-            flash(f"{len(created)} evaluators added.", "success")
+        outcome = carry_out(lambda: assigning.assign_to_application(application, current_user, chosen), form=form,
+                            field="evaluators", done=lambda created: f"{len(created)} evaluators added.")
+        if outcome:
             return redirect(url_for(".application_evaluators", application_id=application.id))
     return render_template("evaluation/application_evaluators.html", title=f"Evaluators of "
                            f"{application.organisation.legal_name}", application=application, round=round_,
@@ -135,15 +127,10 @@ def reassign(assignment_id):
     form.to_evaluator.choices = [(u.id, u.name) for u in candidates]
     if form.validate_on_submit():
         to = next(u for u in candidates if u.id == form.to_evaluator.data)
-        try:
-            assigning.reassign(assignment, current_user, to, reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "to_evaluator")
-        else:
-            db.session.commit()
-            flash(f"{assignment.evaluator.name}'s work on {application.organisation.legal_name} has moved to "
-                  f"{to.name}.", "success")
+        if carry_out(lambda: assigning.reassign(assignment, current_user, to, reason=form.reason.data), form=form,
+                     field="to_evaluator",
+                     done=lambda _: f"{assignment.evaluator.name}'s work on {application.organisation.legal_name} "
+                                    f"has moved to {to.name}."):
             return redirect(url_for(".application_evaluators", application_id=application.id))
     kept = len(assignment.scores)
     intro = (f"{assignment.evaluator.name} stops evaluating {application.organisation.legal_name}; the person you "
@@ -190,17 +177,11 @@ def decide_conflict(declaration_id):
     if form.validate_on_submit():
         decision = ConflictDecision(form.decision.data)
         to = next((u for u in staff if u.id == form.to_evaluator.data), None)
-        try:
-            conflicts.decide_conflict(declaration, current_user, decision=decision, mitigation=form.mitigation.data,
-                                      to_evaluator=to)
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            form.add_error(message, "mitigation" if "mitigation" in message else
-                           "to_evaluator" if decision is ConflictDecision.reassigned else "decision")
-        else:
-            db.session.commit()
-            flash("Decision recorded.", "success")
+        if carry_out(lambda: conflicts.decide_conflict(declaration, current_user, decision=decision,
+                                                       mitigation=form.mitigation.data, to_evaluator=to),
+                     form=form, field=lambda message: ("mitigation" if "mitigation" in message else "to_evaluator"
+                                                       if decision is ConflictDecision.reassigned else "decision"),
+                     done="Decision recorded."):
             return redirect(url_for(".conflicts_register", round_id=round_.id))
     intro = (f"{declaration.evaluator.name} declared an interest in {declaration.organisation.legal_name} on "
              f"{clock.format_datetime(declaration.declared_at)}:\n\n“{declaration.details}”\n\n"
@@ -224,15 +205,10 @@ def extend_deadline(round_id):
             abort(404)
     form = ExtendDeadlineForm()
     if form.validate_on_submit():
-        try:
-            deadlines.extend_evaluation_deadline(round_, current_user, justification=form.justification.data,
-                                                 application=application)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "justification")
-        else:
-            db.session.commit()
-            flash("The evaluation deadline is now 15 working days.", "success")
+        if carry_out(lambda: deadlines.extend_evaluation_deadline(round_, current_user,
+                                                                  justification=form.justification.data,
+                                                                  application=application), form=form,
+                     field="justification", done="The evaluation deadline is now 15 working days."):
             return redirect(_round_back(round_))
     clock_ = deadlines.evaluation_clock(round_, application)
     intro = ("PCR 2015 regulation 34 asks for a decision within 10 working days; it can be extended to 15 "
@@ -256,14 +232,10 @@ def panel_questions(round_id):
     form = panel_questions_form(questions, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         choices = {q.id: Scorer(getattr(form, f"scorer_{q.id}").data) for q in questions}
-        try:
-            changed = assigning.set_question_scorers(round_, current_user, choices)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved. {len(changed)} question{'s' if len(changed) != 1 else ''} changed.", "success")
+        outcome = carry_out(lambda: assigning.set_question_scorers(round_, current_user, choices), form=form,
+                            done=lambda changed: f"Saved. {len(changed)} question{'s' if len(changed) != 1 else ''} "
+                                                 "changed.")
+        if outcome:
             return redirect(_round_back(round_))
     return render_template("form_page.html", form=form, title="Which questions does the panel score?",
                            caption=f"{round_.system.title}: {round_.name}", back_url=_round_back(round_),

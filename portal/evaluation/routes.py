@@ -10,7 +10,7 @@ from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
 from portal.clock import add_working_days
 from portal.commissioning.models import Round, RoundStatus
-from portal.core import DomainError
+from portal.core import DomainError, carry_out
 from portal.extensions import db
 from portal.onboarding.models import Application, Organisation
 
@@ -105,14 +105,8 @@ def conflicts(round_id):
                 missing = True
             declarations[organisation.id] = (answer == "yes", details)
         if not missing:
-            try:
-                services.declare_conflicts(round_, current_user, declarations)
-            except DomainError as error:
-                db.session.rollback()
-                form.add_error(str(error))
-            else:
-                db.session.commit()
-                flash("Your declarations are recorded.", "success")
+            if carry_out(lambda: services.declare_conflicts(round_, current_user, declarations), form=form,
+                         done="Your declarations are recorded."):
                 return redirect(url_for(".work_list"))
     return render_template("evaluation/conflicts.html", title="Declare any conflicts of interest", round=round_,
                            form=form, pending=pending)
@@ -159,14 +153,8 @@ def score(assignment_id):
     form = scoring_form(assignment, request.form if request.method == "POST" else None)
     if request.method == "POST" and not assignment.is_submitted and form.validate():
         if _save_scores(assignment, form) and form.submit_all.data:
-            try:
-                services.submit_assignment(assignment, current_user)
-            except DomainError as error:
-                db.session.rollback()
-                form.add_error(str(error))
-            else:
-                db.session.commit()
-                flash("Your scores are submitted. Thank you.", "success")
+            if carry_out(lambda: services.submit_assignment(assignment, current_user), form=form,
+                         done="Your scores are submitted. Thank you."):
                 return redirect(url_for(".score", assignment_id=assignment.id))
         elif not form.errors:
             flash("Your scores are saved. Submit them when you have scored every answer.", "success")

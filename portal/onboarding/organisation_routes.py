@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
-from portal.core import DomainError, NotAllowed
+from portal.core import DomainError, NotAllowed, carry_out
 from portal.extensions import db
 
 from . import bp, colleagues, organisations
@@ -49,8 +49,7 @@ def edit_organisation():
     if form.is_submitted() is False:
         form.cqc_rating.data = organisation.cqc_rating.value if organisation.cqc_rating else ""
     if form.validate_on_submit():
-        try:
-            organisations.update_profile(
+        if carry_out(lambda: organisations.update_profile(
                 organisation, current_user,
                 legal_name=form.legal_name.data, trading_name=form.trading_name.data or "",
                 companies_house_number=form.companies_house_number.data or None,
@@ -58,16 +57,11 @@ def edit_organisation():
                 cqc_rating=CQCRating(form.cqc_rating.data) if form.cqc_rating.data else None,
                 cqc_rating_date=form.cqc_rating_date.data, address=form.address.data, postcode=form.postcode.data,
                 contact_name=form.contact_name.data, contact_email=form.contact_email.data,
-                contact_phone=form.contact_phone.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            message = str(error)
-            field = ("companies_house_number" if "Companies House" in message else
-                     "cqc_provider_id" if "CQC" in message else "postcode" if "postcode" in message else None)
-            form.add_error(message, field)
-        else:
-            db.session.commit()
-            flash("Your organisation's details are saved.", "success")
+                contact_phone=form.contact_phone.data or ""),
+                form=form, field=lambda message: ("companies_house_number" if "Companies House" in message else
+                                                  "cqc_provider_id" if "CQC" in message else
+                                                  "postcode" if "postcode" in message else None),
+                done="Your organisation's details are saved."):
             return redirect(url_for(".organisation"))
     return render_template("onboarding/organisation_edit.html", title="Change your organisation's details",
                            form=form, organisation=organisation)
@@ -98,14 +92,10 @@ def new_location():
     organisation = _own_organisation()
     form = LocationForm()
     if form.validate_on_submit():
-        try:
-            organisations.add_location(organisation, current_user, **_location_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "cqc_location_id" if "CQC" in str(error) or "already" in str(error) else None)
-        else:
-            db.session.commit()
-            flash(f"{form.name.data} is added to your locations.", "success")
+        if carry_out(lambda: organisations.add_location(organisation, current_user, **_location_values(form)),
+                     form=form,
+                     field=lambda message: "cqc_location_id" if "CQC" in message or "already" in message else None,
+                     done=lambda _: f"{form.name.data} is added to your locations."):
             return redirect(url_for(".organisation"))
     return _location_page(form, "Add a CQC location")
 
@@ -118,14 +108,10 @@ def edit_location(location_id):
     if not form.is_submitted():
         form.rating.data = location.rating.value if location.rating else ""
     if form.validate_on_submit():
-        try:
-            organisations.update_location(location, current_user, **_location_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "cqc_location_id" if "CQC" in str(error) or "already" in str(error) else None)
-        else:
-            db.session.commit()
-            flash(f"{location.name} is saved.", "success")
+        if carry_out(lambda: organisations.update_location(location, current_user, **_location_values(form)),
+                     form=form,
+                     field=lambda message: "cqc_location_id" if "CQC" in message or "already" in message else None,
+                     done=lambda _: f"{location.name} is saved."):
             return redirect(url_for(".organisation"))
     return _location_page(form, f"Change {location.name}")
 
@@ -153,14 +139,11 @@ def invite():
     _owner_only(organisation)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            invitation, _token = colleagues.invite_colleague(organisation, current_user, form.email.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "email")
-        else:
-            db.session.commit()
-            flash(f"We have emailed an invitation to {invitation.email}. The link works for 7 days.", "success")
+        outcome = carry_out(lambda: colleagues.invite_colleague(organisation, current_user, form.email.data),
+                            form=form, field="email",
+                            done=lambda sent: f"We have emailed an invitation to {sent[0].email}. The link works "
+                                              "for 7 days.")
+        if outcome:
             return redirect(url_for(".organisation"))
     return render_template("form_page.html", form=form, title="Invite a colleague", caption=organisation.legal_name,
                            back_url=url_for(".organisation"),
@@ -177,14 +160,9 @@ def revoke_invitation(invitation_id):
     _owner_only(invitation.organisation)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        colleagues.revoke_invitation(invitation, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"The invitation to {invitation.email} is cancelled. The link in their email no longer works.", "success")
+    carry_out(lambda: colleagues.revoke_invitation(invitation, current_user),
+              done=lambda _: f"The invitation to {invitation.email} is cancelled. The link in their email no "
+                             "longer works.")
     return redirect(url_for(".organisation"))
 
 
@@ -225,15 +203,12 @@ def accept_invitation(token):
                                        f"in the email again to join {invitation.organisation.legal_name}."), 409
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
-            user = colleagues.accept_invitation(invitation, name=form.name.data, password=form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "name" if "name" in str(error) else None)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(f"Welcome. You have joined {invitation.organisation.legal_name}.", "success")
+        outcome = carry_out(lambda: colleagues.accept_invitation(invitation, name=form.name.data,
+                                                                 password=form.password.data),
+                            form=form, field=lambda message: "name" if "name" in message else None,
+                            done=f"Welcome. You have joined {invitation.organisation.legal_name}.")
+        if outcome:
+            login_user(outcome.value)
             return redirect(url_for(".dashboard"))
     return render_template("onboarding/accept_invitation.html", title=f"Join {invitation.organisation.legal_name}",
                            form=form, invitation=invitation)

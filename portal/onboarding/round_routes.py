@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
 from portal.commissioning.models import PurchasingSystem, Round
-from portal.core import DomainError
+from portal.core import carry_out
 from portal.extensions import db
 
 from . import bp, clarifications, notifications
@@ -24,15 +24,10 @@ def round_clarifications(round_id):
         abort(404)
     form = ClarificationForm()
     if form.validate_on_submit():
-        try:
-            clarifications.ask_clarification(round_, current_user, form.question.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "question")
-        else:
-            db.session.commit()
-            flash("Your question is sent to the council. You will see the answer on this page, and we will email you.",
-                  "success")
+        if carry_out(lambda: clarifications.ask_clarification(round_, current_user, form.question.data), form=form,
+                     field="question",
+                     done="Your question is sent to the council. You will see the answer on this page, and we "
+                          "will email you."):
             return redirect(url_for(".round_clarifications", round_id=round_.id))
     own = db.session.scalars(
         select(Clarification).where(Clarification.round_id == round_.id,

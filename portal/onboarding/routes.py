@@ -8,7 +8,7 @@ from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
 from portal.clock import london, now
 from portal.commissioning.models import MinimumStandard, PurchasingSystem, Question, Round, StandardKind
-from portal.core import DomainError, NotAllowed
+from portal.core import DomainError, carry_out
 from portal.extensions import db
 
 from . import bp, services
@@ -75,14 +75,10 @@ def start(round_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        application = services.start_application(round_, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    outcome = carry_out(lambda: services.start_application(round_, current_user))
+    if not outcome:
         return redirect(url_for(".dashboard"))
-    db.session.commit()
-    return redirect(url_for(".task_list", application_id=application.id))
+    return redirect(url_for(".task_list", application_id=outcome.value.id))
 
 
 @bp.route("/applications/<int:application_id>")
@@ -113,13 +109,9 @@ def choose_lots(application_id):
     form = lots_form(system, application, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         choices = {lot_id: getattr(form, f"zones_{lot_id}").data or [] for lot_id in form.lots.data or []}
-        try:
-            services.choose_lots(application, current_user, choices)
-        except DomainError as error:
-            missing = next((lid for lid, zones in choices.items() if not zones), None)
-            _refused(form, error, f"zones_{missing}" if missing else "lots")
-        else:
-            db.session.commit()
+        missing = next((lid for lid, zones in choices.items() if not zones), None)
+        if carry_out(lambda: services.choose_lots(application, current_user, choices), form=form,
+                     field=f"zones_{missing}" if missing else "lots"):
             return redirect(url_for(".task_list", application_id=application.id))
     return render_template("onboarding/lots.html", title="Choose lots and zones", application=application,
                            form=form, system=system,
@@ -143,13 +135,9 @@ def standard(application_id, standard_id):
     existing = application.response_for(standard)
     form = StandardForm(obj=existing)
     if form.validate_on_submit():
-        try:
-            services.save_standard_response(application, standard, current_user, confirmed=form.confirmed.data,
-                                            text=form.text.data or "")
-        except DomainError as error:
-            _refused(form, error, "confirmed")
-        else:
-            db.session.commit()
+        if carry_out(lambda: services.save_standard_response(application, standard, current_user,
+                                                             confirmed=form.confirmed.data, text=form.text.data or ""),
+                     form=form, field="confirmed"):
             if standard.kind in (StandardKind.declaration, StandardKind.cqc_rating) and not form.confirmed.data:
                 flash("Saved. This section is complete only once you confirm the statement.", "info")
             return redirect(url_for(".task_list", application_id=application.id))
@@ -171,13 +159,10 @@ def question(application_id, question_id):
         form.version.data = str(answer.version) if answer else ""
     if form.validate_on_submit():
         expected = int(form.version.data) if (form.version.data or "").isdigit() else None
-        try:
-            saved = services.save_answer(application, question, current_user, form.text.data or "",
-                                         expected_version=expected)
-        except DomainError as error:
-            _refused(form, error, "text")
-        else:
-            db.session.commit()
+        outcome = carry_out(lambda: services.save_answer(application, question, current_user, form.text.data or "",
+                                                         expected_version=expected), form=form, field="text")
+        if outcome:
+            saved = outcome.value
             if saved.word_count > question.word_limit:
                 form.version.data = str(saved.version)
                 form.add_error(f"Your answer is saved, but it has {saved.word_count} words. "
@@ -210,12 +195,9 @@ def rates(application_id):
             for zone_choice in choice.zones:
                 field = getattr(form, f"rate_{choice.lot_id}_{zone_choice.zone_id}", None)
                 offered[(choice.lot_id, zone_choice.zone_id)] = field.data if field is not None else None
-        try:
-            services.set_rates(application, current_user, accepted=form.accepted.data, offered=offered)
-        except DomainError as error:
-            _refused(form, error, "accepted")
-        else:
-            db.session.commit()
+        if carry_out(lambda: services.set_rates(application, current_user, accepted=form.accepted.data,
+                                                offered=offered),
+                     form=form, field="accepted"):
             return redirect(url_for(".task_list", application_id=application.id))
     return render_template("onboarding/rates.html", title="Hourly rates", application=application, form=form)
 
@@ -231,12 +213,9 @@ def check(application_id):
         return redirect(url_for(".task_list", application_id=application.id))
     form = SubmitForm()
     if form.validate_on_submit():
-        try:
-            services.submit_application(application, current_user, declaration_confirmed=form.declaration.data)
-        except DomainError as error:
-            _refused(form, error, "declaration" if "declaration" in str(error) else None)
-        else:
-            db.session.commit()
+        if carry_out(lambda: services.submit_application(application, current_user,
+                                                         declaration_confirmed=form.declaration.data),
+                     form=form, field=lambda message: "declaration" if "declaration" in message else None):
             return redirect(url_for(".receipt", application_id=application.id))
     tasks = application_tasks(application)
     return render_template("onboarding/check.html", title="Check your answers before submitting",
@@ -276,14 +255,7 @@ def _simple_action(application_id, action, message):
     application = _own_application(application_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        action(application, current_user)
-    except (DomainError, NotAllowed) as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    carry_out(lambda: action(application, current_user), done=message)
     return redirect(url_for(".task_list", application_id=application.id))
 
 
@@ -364,14 +336,7 @@ def remove_document(application_id, document_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     standard_id, name = document.standard_id, document.original_filename
-    try:
-        services.remove_document(document, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"{name} is removed.", "success")
+    carry_out(lambda: services.remove_document(document, current_user), done=lambda _: f"{name} is removed.")
     return redirect(url_for(".standard", application_id=application.id, standard_id=standard_id))
 
 
