@@ -4,14 +4,11 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from portal import clock
 from portal.commissioning.models import MembershipStatus
+from portal.documents import xlsx
 
-from .services import FIELDS, flat_rows
+from .services import CSV_HEADER, FIELDS, flat_rows
 
 JSON_MEMBER_FIELDS = [key for key, _, _ in FIELDS if key not in ("zone", "hourly_rate", "system_reference")]
 
@@ -61,38 +58,20 @@ def json_stream(head: dict, records: Iterator[dict]) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def write_workbook(target, system, records: Iterator[dict]) -> None:
-    """An .xlsx in write-only mode (rows go to disk as they come): the list, then an About sheet."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Call-off list")
-    bold = Font(bold=True)
-    header = []
-    for _, heading, _ in FIELDS:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.freeze_panes = "A2"
-    sheet.append(header)
-    for row in flat_rows(records, typed=True):
-        cells = []
-        for (key, _, _), value in zip(FIELDS, row):
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.00"
-            elif isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text, even when it starts with "=": never run as a formula
-            cells.append(cell)
-        sheet.append(cells)
-    about = workbook.create_sheet("About")
-    about.append([WriteOnlyCell(about, value=system.title), ])
-    about.append([f"{system.authority.name}, {system.reference}. Downloaded {clock.format_datetime(clock.now())}."])
-    about.append([])
-    about.append([WriteOnlyCell(about, value="Column"), WriteOnlyCell(about, value="What it means")])
-    for _, heading, meaning in FIELDS:
-        about.append([heading, meaning])
-    workbook.save(target)
+#: the call-off list's column widths in characters, in FIELDS order
+WORKBOOK_WIDTHS = (20, 11, 28, 40, 28, 14, 14, 20, 22, 12, 12, 13, 10, 14, 26, 14)
+
+
+def workbook_stream(system, records: Iterator[dict]) -> Iterator[bytes]:
+    """The .xlsx file, streamed: the list (typed cells, bold headings frozen at the top), then an About sheet."""
+    about = [
+        (system.title,),
+        (f"{system.authority.name}, {system.reference}. Downloaded {clock.format_datetime(clock.now())}.",),
+        (),
+        ("Column", "What it means"),
+        *((heading, meaning) for _, heading, meaning in FIELDS),
+    ]
+    return xlsx.workbook_stream([xlsx.Sheet("Call-off list", flat_rows(records, typed=True), heading=CSV_HEADER,
+                                            widths=WORKBOOK_WIDTHS),
+                                 xlsx.Sheet("About", about, widths=(24, 100))],
+                                title=f"{system.title}: call-off list")

@@ -1,11 +1,9 @@
 """The public call-off lists: no sign-in needed, read-only."""
-import json
-import tempfile
-
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
 
 from portal import clock
 from portal.commissioning.models import MembershipStatus
+from portal.documents import xlsx
 from portal.documents.csv_download import csv_download
 from portal.extensions import db
 
@@ -134,16 +132,8 @@ def call_off_list_xlsx(slug):
     """The call-off list as an Excel workbook (rows like the CSV, typed cells, and an About sheet)."""
     system = _system_or_404(slug)
     records = services.member_records(system, *_filters(system))
-    spool = tempfile.TemporaryFile()
-    exports.write_workbook(spool, system, records)
-    spool.seek(0)
-
-    def generate():
-        with spool:
-            while chunk := spool.read(64 * 1024):
-                yield chunk
-
-    response = Response(generate(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    # streamed as it is written: rows go into the zip a batch at a time, nothing is held whole
+    response = Response(stream_with_context(exports.workbook_stream(system, records)), mimetype=xlsx.MIMETYPE)
     response.headers.set("Content-Disposition", "attachment", filename=_filename(system, "xlsx"))
     return response
 

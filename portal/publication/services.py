@@ -5,6 +5,7 @@ Nothing here changes anything; publishing happens in commissioning.services.publ
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -243,16 +244,24 @@ def _text(value) -> str:
     return str(value)
 
 
+_ZONE_AT = [key for key, _, _ in FIELDS].index("zone")
+_BEFORE_ZONE = itemgetter(*[key for key, _, _ in FIELDS[:_ZONE_AT]])
+_AFTER_RATE = itemgetter(*[key for key, _, _ in FIELDS[_ZONE_AT + 2:]])
+assert [key for key, _, _ in FIELDS[_ZONE_AT:_ZONE_AT + 2]] == ["zone", "hourly_rate"]
+
+
 def flat_rows(records: Iterator[dict], typed: bool = False) -> Iterator[tuple]:
     """One row per member per zone (a member with no zone gets one row), in FIELDS order.
 
     typed: keep numbers as Decimal/int and dates as dates (for a spreadsheet); otherwise all text (CSV).
     """
     for record in records:
+        before, after = _BEFORE_ZONE(record), _AFTER_RATE(record)
+        if not typed:
+            before, after = tuple(_text(v) for v in before), tuple(_text(v) for v in after)
         for zone in record["zones"] or [{"zone": "", "hourly_rate": None}]:
-            values = dict(record, zone=zone["zone"], hourly_rate=zone["hourly_rate"])
-            row = tuple(values[key] for key, _, _ in FIELDS)
-            yield row if typed else tuple(_text(v) for v in row)
+            rate = zone["hourly_rate"]
+            yield before + (zone["zone"], rate if typed else _text(rate)) + after
 
 
 def call_off_rows(system: PurchasingSystem, lot_id: int | None = None, zone_id: int | None = None,

@@ -95,7 +95,7 @@ def test_the_list_stays_right_as_members_change(db, client, council, system, lis
 
 def test_xlsx_reads_back_field_by_field(client, system, listed):
     response = client.get(f"/call-off-lists/{system.slug}.xlsx", query_string={"status": "suspended"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.is_streamed
     assert response.headers["Content-Disposition"].endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(response.get_data()))
     assert workbook.sheetnames == ["Call-off list", "About"]
