@@ -60,6 +60,8 @@ ONLY_POST = _everyone(405)
 # commissioner-only pages of a council's own objects: others' commissioners get 404, other roles 403
 OWN_COMMISSIONER = "302 403 403 403 403 403 403 200 404"
 OWN_COMMISSIONER_POST = "302 403 403 403 403 403 403 ok 404"
+# a council user's own account pages
+COUNCIL_USER = "302 403 403 200 200 200 200 200 200"
 
 
 MATRIX: dict[str, Row] = {
@@ -89,6 +91,32 @@ MATRIX: dict[str, Row] = {
     "auth.signed_out": Row(lambda w: "/signed-out", get={p: PUBLIC for p in PHASES}),
     "auth.keep_alive": Row(lambda w: "/session/keep-alive", get={p: ONLY_POST for p in PHASES},
                            post={p: "302 " + " ".join(["ok"] * 8) for p in PHASES}),
+    # ---- two-step verification: the code page needs a right password first (nobody here has given one)
+    "auth.sign_in_code": Row(lambda w: "/sign-in/code", get={p: _everyone(302) for p in PHASES},
+                             post={p: _everyone(302) for p in PHASES}, data=lambda w: {"code": "123456"}),
+    # a person's own two-step pages: council staff and panel members, not providers
+    "auth.two_step_page": Row(lambda w: "/account/two-step", get={p: COUNCIL_USER for p in PHASES}),
+    "auth.two_step_setup": Row(lambda w: "/account/two-step/set-up", get={p: COUNCIL_USER for p in PHASES},
+                               post={p: "302 403 403 ok ok ok ok ok ok" for p in PHASES},
+                               data=lambda w: {"code": "123456"}),
+    "auth.two_step_recovery_codes": Row(lambda w: "/account/two-step/recovery-codes",
+                                        get={p: COUNCIL_USER for p in PHASES}),
+    # nobody in the world has two-step on: sent back to the two-step page, nothing changed
+    "auth.two_step_new_codes": Row(lambda w: "/account/two-step/new-recovery-codes",
+                                   get={p: "302 403 403 302 302 302 302 302 302" for p in PHASES},
+                                   post={p: "302 403 403 302 302 302 302 302 302" for p in PHASES},
+                                   data=lambda w: {"code": "123456"}),
+    "auth.two_step_turn_off": Row(lambda w: "/account/two-step/turn-off",
+                                  get={p: "302 403 403 302 302 302 302 302 302" for p in PHASES},
+                                  post={p: "302 403 403 302 302 302 302 302 302" for p in PHASES},
+                                  data=lambda w: {"password": "care-dps-demo-password", "code": "123456"}),
+    # a commissioner's own council: each commissioner sees and changes only their council's setting
+    "auth.council_sign_in": Row(lambda w: "/council/sign-in",
+                                get={p: "302 403 403 403 403 403 403 200 200" for p in PHASES},
+                                post={p: "302 403 403 403 403 403 403 ok ok" for p in PHASES},
+                                data=lambda w: {"require_two_step": "y"}),
+    "auth.reset_two_step": Row(lambda w: f"/council/staff/{w.users['evaluator'].id}/reset-two-step",
+                               get={p: OWN_COMMISSIONER for p in PHASES}, post={p: OWN_COMMISSIONER_POST for p in PHASES}),
     "static": Row(lambda w: "/static/portal.css", get={p: PUBLIC for p in PHASES}),
     "govuk_assets": Row(lambda w: "/assets/images/favicon.ico", get={p: PUBLIC for p in PHASES}),
     "govuk_frontend": Row(lambda w: "/govuk-frontend/govuk-frontend.min.css", get={p: PUBLIC for p in PHASES}),

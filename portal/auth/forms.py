@@ -1,12 +1,13 @@
 """Forms for signing in and registering a provider."""
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovPasswordInput,
     GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError  # noqa: F401
 
 from portal.forms import BaseForm, GovDateField, SubmitButton, no_control_characters
@@ -115,3 +116,53 @@ class ResetPasswordForm(BaseForm):
                                      validators=[DataRequired("Confirm your new password"),
                                                  EqualTo("password", message="The passwords do not match")])
     submit = SubmitButton("Save new password")
+
+
+APP_CODE_HINT = "The 6-digit code your authenticator app shows now, like 123456"
+
+
+class TwoStepCodeForm(BaseForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+    code = StringField("Code from your authenticator app", widget=GovTextInput(),
+                       description=APP_CODE_HINT + ". If you cannot use your app, enter one of your recovery codes.",
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
+                                   no_control_characters])
+    submit = SubmitButton("Continue")
+
+
+class SetUpTwoStepForm(BaseForm):
+    code = StringField("Code from your authenticator app", widget=GovTextInput(), description=APP_CODE_HINT,
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
+                                   no_control_characters])
+    submit = SubmitButton("Turn on two-step verification")
+
+
+class NewRecoveryCodesForm(BaseForm):
+    code = StringField("Code from your authenticator app", widget=GovTextInput(), description=APP_CODE_HINT,
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
+                                   no_control_characters])
+    submit = SubmitButton("Make new recovery codes")
+
+
+class TurnOffTwoStepForm(BaseForm):
+    password = PasswordField("Your password", widget=GovPasswordInput(),
+                             validators=[DataRequired("Enter your password")])
+    code = StringField("Code from your authenticator app", widget=GovTextInput(),
+                       description=APP_CODE_HINT + ", or one of your recovery codes",
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
+                                   no_control_characters])
+    submit = SubmitButton("Turn off two-step verification")
+
+
+class CouncilSignInForm(BaseForm):
+    require_two_step = BooleanField(
+        "Require two-step verification for council staff", widget=GovCheckboxInput())
+    submit = SubmitButton("Save")
+
+
+class ConfirmResetForm(BaseForm):
+    submit = SubmitButton("Reset two-step verification")

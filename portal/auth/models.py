@@ -5,7 +5,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, false, func
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -32,6 +32,9 @@ class Role(enum.Enum):
 
 
 COUNCIL_ROLES = (Role.evaluator, Role.panel_member, Role.commissioner)
+#: the council's own officers: a council's "require two-step verification for staff" applies to them. Not to
+#: service-user panel members, who may opt in but are never made to (many have little IT experience).
+STAFF_ROLES = (Role.evaluator, Role.commissioner)
 
 
 class User(UserMixin, db.Model):
@@ -61,6 +64,12 @@ class User(UserMixin, db.Model):
     #: shows the portal's text larger (a choice the person makes on the panel pages; remembered)
     larger_text: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: the authenticator app's shared secret, encrypted (portal.auth.two_step); None when two-step is off
+    two_step_secret: Mapped[str | None] = mapped_column(String(500))
+    #: when two-step verification was turned on; None when it is off
+    two_step_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the 30-second time step of the last code accepted: a code is never accepted twice
+    two_step_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     authority = relationship("Authority")
     organisation = relationship("Organisation", back_populates="users")
@@ -101,9 +110,53 @@ class User(UserMixin, db.Model):
     def is_panel_member(self) -> bool:
         return self.role is Role.panel_member
 
+    @property
+    def two_step_on(self) -> bool:
+        return self.two_step_enabled_at is not None
+
+    @property
+    def may_use_two_step(self) -> bool:
+        """Council staff and panel members may turn on two-step verification."""
+        return self.role in COUNCIL_ROLES
+
+    @property
+    def two_step_required(self) -> bool:
+        """The person's council requires two-step verification of its staff (never of panel members)."""
+        return self.role in STAFF_ROLES and self.authority is not None and self.authority.require_two_step_for_staff
+
+    @property
+    def must_set_up_two_step(self) -> bool:
+        return self.two_step_required and not self.two_step_on
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
 
 
 #: signing in finds an account by its email whatever its case, without reading every account
 Index("ix_users_email_lower", func.lower(User.email))
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for an authenticator app's code; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(db.Model):
+    """A wrong password or a wrong code for an account (by the email typed, whether or not it has an account).
+
+    Counted in the database so every worker sees the same count; old rows stop counting after the window
+    (portal.auth.limits) and are pruned. A correct sign-in removes nothing.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_account_kind_at", "account", "kind", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(20))  #: "password" or "code"
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

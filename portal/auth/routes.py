@@ -1,20 +1,26 @@
 """Signing in and out, registration, and the home page that sends each person to their work."""
 import hmac
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from portal.audit.services import record_event
+from portal.clock import now
 from portal.core import DomainError
 from portal.extensions import db, limiter, login_manager
 from portal.onboarding.models import CQCRating
 from portal.onboarding.services import register_provider
 
-from . import bp
-from .forms import RegisterProviderForm, SignInForm
+from . import bp, limits, two_step
+from .forms import RegisterProviderForm, SignInForm, TwoStepCodeForm
 from .models import Role, User
 from .sessions import session_id_for
+
+#: the session key of someone who gave the right password and has yet to give their code
+PENDING = "two_step_pending"
+#: how long the code page waits for the code before the person must start again with their password
+PENDING_MINUTES = 5
 
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to continue."
@@ -32,11 +38,6 @@ def load_user(session_id: str):
     if user is None or not user.is_active or not hmac.compare_digest(session_id_for(user), session_id):
         return None
     return user
-
-
-def _account_key() -> str:
-    """Sign-in attempts are also counted per account, so spreading them over many addresses does not help."""
-    return "sign-in:" + (request.form.get("email") or "").strip().lower()
 
 
 def home_for(user) -> str:
@@ -63,25 +64,97 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"],
                error_message="Too many sign-in attempts from your network. Wait a minute, then try again.")
-@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_account_key,
-               deduct_when=lambda response: response.status_code != 302,
-               error_message="Too many wrong passwords for this account. Wait 15 minutes, then try again, "
-                             "or reset your password.")
 def sign_in():
+    """The password step. Wrong passwords are counted per account in the database (limits), per address by
+    Flask-Limiter, so spreading guesses over many addresses or many workers does not help."""
     form = SignInForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.strip().lower()))
+        account = limits.account_key(form.email.data)
+        wait = limits.wait_minutes(account, "password")
+        if wait:
+            abort(429, limits.limit_message("password", wait))
+        user = db.session.scalar(select(User).where(func.lower(User.email) == account))
         if user is not None and user.is_active and user.check_password(form.password.data):
-            login_user(user)
-            record_event(user, "user.signed_in", user)
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return _password_accepted(user, _safe_next(request.args.get("next")))
+        limits.record_failure(account, "password")
+        db.session.commit()
         form.add_error("Enter a correct email address and password", "email")
     return render_template("auth/sign_in.html", form=form)
 
 
+def _password_accepted(user: User, next_url: str | None):
+    """With two-step on, the person is not signed in yet: the code page comes first."""
+    if user.two_step_on:
+        session[PENDING] = {"user": user.id, "id": session_id_for(user), "at": now().timestamp(),
+                            "next": next_url}
+        return redirect(url_for("auth.sign_in_code"))
+    return _signed_in(user, next_url)
+
+
+def _signed_in(user: User, next_url: str | None):
+    session.pop(PENDING, None)
+    login_user(user)
+    record_event(user, "user.signed_in", user)
+    db.session.commit()
+    if user.must_set_up_two_step:
+        flash(f"{user.authority.name} requires two-step verification for its staff. Set it up to continue.", "info")
+        return redirect(url_for("auth.two_step_setup"))
+    return redirect(next_url or home_for(user))
+
+
+def _pending() -> tuple[User | None, dict]:
+    """The person half-way through signing in (right password, no code yet), while that is still recent."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None, {}
+    if now().timestamp() - float(pending.get("at", 0)) > PENDING_MINUTES * 60:
+        session.pop(PENDING, None)
+        return None, {"expired": True}
+    user = db.session.get(User, pending.get("user") or 0)
+    if user is None or not user.is_active or not user.two_step_on or session_id_for(user) != pending.get("id"):
+        session.pop(PENDING, None)
+        return None, {}
+    return user, pending
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"],
+               error_message="Too many codes from your network. Wait a minute, then try again.")
+def sign_in_code():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    user, pending = _pending()
+    if user is None:
+        if pending.get("expired"):
+            flash(f"You did not enter a code within {PENDING_MINUTES} minutes. Sign in again.", "info")
+        return redirect(url_for("auth.sign_in"))
+    form = TwoStepCodeForm()
+    if form.validate_on_submit():
+        account = limits.account_key(user.email)
+        wait = limits.wait_minutes(account, "code")
+        if wait:
+            abort(429, limits.limit_message("code", wait))
+        try:
+            how = two_step.check_sign_in_code(user, form.code.data)
+        except two_step.CodeRefused as error:
+            db.session.rollback()
+            limits.record_failure(account, "code")
+            db.session.commit()
+            form.add_error(str(error), "code")
+        else:
+            if how == "recovery":
+                left = two_step.recovery_codes_left(user)
+                flash(f"You used a recovery code. You have {left} left: each works once. "
+                      + ("Make new ones from your account's two-step verification page." if left <= 3 else ""),
+                      "info")
+            return _signed_in(user, pending.get("next"))
+    return render_template("auth/sign_in_code.html", form=form, title="Enter your code", minutes=PENDING_MINUTES)
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    session.pop(PENDING, None)
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.home"))

@@ -14,6 +14,8 @@ import time
 
 #: requests that do not count as activity, nor end a session (the browser fetches them on its own)
 PASSIVE_ENDPOINTS = {"static", "govuk_assets", "govuk_frontend", "auth.signed_out"}
+#: what a person may reach while their council makes them set up two-step verification
+WHILE_SETTING_UP = PASSIVE_ENDPOINTS | {"auth.two_step_setup", "auth.sign_out", "auth.keep_alive"}
 
 
 def password_fingerprint(password_hash: str) -> str:
@@ -23,7 +25,11 @@ def password_fingerprint(password_hash: str) -> str:
 
 
 def session_id_for(user) -> str:
-    return f"{user.id}:{password_fingerprint(user.password_hash)}"
+    """Changes with the password, and when two-step verification is turned on, off or reset."""
+    material = user.password_hash or ""
+    if user.two_step_enabled_at is not None:
+        material += f"|two-step:{int(user.two_step_enabled_at.timestamp())}"
+    return f"{user.id}:{password_fingerprint(material)}"
 
 
 def idle_limit_seconds() -> int:
@@ -42,4 +48,14 @@ def end_idle_session():
         session.pop("last_seen", None)
         return redirect(url_for("auth.signed_out"))
     session["last_seen"] = moment
+    return None
+
+
+def require_two_step_set_up():
+    """Before each request: council staff whose council requires two-step verification and who have not set
+    it up reach only the set-up page (and signing out) until they have."""
+    if request.endpoint in WHILE_SETTING_UP or not current_user.is_authenticated:
+        return None
+    if current_user.must_set_up_two_step:
+        return redirect(url_for("auth.two_step_setup"))
     return None

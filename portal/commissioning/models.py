@@ -34,6 +34,8 @@ class Authority(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: commissioners and evaluating officers must use two-step verification to sign in (not panel members)
+    require_two_step_for_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<Authority {self.name}>"

@@ -47,6 +47,15 @@ def frozen_clock():
     clock.set_now(None)
 
 
+_LIVE = {}
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The live portal's Flask app, for what a test must read from its database (a link from an email)."""
+    return _LIVE["app"]
+
+
 @pytest.fixture(scope="session")
 def live_server():
     """The portal on http://127.0.0.1:<free port>, with CSRF on, a fresh migrated SQLite file and the demo data.
@@ -69,6 +78,7 @@ def live_server():
         db.session.commit()
         db.session.remove()
 
+    _LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="portal-e2e-server", daemon=True)
     thread.start()
