@@ -1,15 +1,16 @@
 """Writing the audit log: every service that changes something calls record_event."""
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 import enum
 import json
+from functools import lru_cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, Text, cast, select, type_coerce
 from sqlalchemy.orm import joinedload
 
-from portal.clock import from_london, london, now
+from portal.clock import LONDON, from_london, now
 from portal.extensions import db
 
 from . import chain
@@ -112,34 +113,58 @@ EXPORT_HEADER = ("Event number", "Time (UTC)", "Time (UK)", "Who", "Who (email)"
                  "Record number", "Before (JSON)", "After (JSON)", "Previous hash", "Hash")
 
 
-def export_rows(authority_id: int, filters: LogFilters, batch_size: int = 1000) -> Iterator[tuple]:
-    """The log as CSV rows (header first), fetched in batches so any length streams."""
+#: the JSON of "before" and "after" as the export prints it (sorted keys, readable characters)
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_JSON_READ = json.JSONDecoder()
+
+
+@lru_cache(maxsize=8192)
+def _json_cell(stored: str) -> str:
+    """A before/after value's stored JSON text as the export prints it ("" for none).
+
+    Remembered by text: in a long log many events record the same change (the same status, the same rate).
+    """
+    value = _JSON_READ.decode(stored)
+    return "" if value is None else _JSON_TEXT.encode(value)
+
+
+def export_rows(authority_id: int, filters: LogFilters, batch_size: int = 2000) -> Iterator[tuple]:
+    """The log as CSV rows (header first), fetched in batches so any length streams.
+
+    Plain columns, not AuditEvent objects, and read without their column types' conversions (the time and
+    the JSON are read as stored and formatted here once): with 140,000 events the per-row conversions
+    cost more than the CSV itself.
+    """
     from portal.auth.models import User
 
     yield EXPORT_HEADER
-    # plain columns, not AuditEvent objects: building an object per event costs more than the CSV itself
     stmt = (
-        select(AuditEvent.id, AuditEvent.occurred_at, User.name, User.email, AuditEvent.action,
-               AuditEvent.object_type, AuditEvent.object_id, AuditEvent.before, AuditEvent.after,
-               AuditEvent.prev_hash, AuditEvent.chain_hash)
+        select(AuditEvent.id, type_coerce(AuditEvent.occurred_at, String), User.name, User.email, AuditEvent.action,
+               AuditEvent.object_type, AuditEvent.object_id, cast(AuditEvent.before, Text),
+               cast(AuditEvent.after, Text), AuditEvent.prev_hash, AuditEvent.chain_hash)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(log_events(authority_id, filters).whereclause)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .execution_options(yield_per=batch_size)
     )
-    for (event_id, occurred_at, name, email, action, object_type, object_id, before, after, prev_hash,
-         chain_hash) in db.session.execute(stmt):
+    json_cell, from_text = _json_cell, datetime.fromisoformat
+    # Core rows (the session's connection, so the same transaction): nothing of the ORM is needed here
+    for (event_id, stored_at, name, email, action, object_type, object_id, before, after, prev_hash,
+         chain_hash) in db.session.connection().execute(stmt):
+        # read without its column type: SQLite gives the stored text, PostgreSQL a naive datetime (both UTC)
+        occurred_at = (from_text(stored_at) if type(stored_at) is str else stored_at).replace(tzinfo=UTC)
+        uk = occurred_at.astimezone(LONDON).isoformat()  # 2026-06-04T13:00:00+01:00, cheaper than strftime
         yield (
             event_id,
             occurred_at.isoformat(),
-            london(occurred_at).strftime("%d/%m/%Y %H:%M:%S"),
+            f"{uk[8:10]}/{uk[5:7]}/{uk[:4]} {uk[11:19]}",
             name or "The portal",
             email or "",
             action,
             object_type,
             "" if object_id is None else object_id,
-            "" if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
-            "" if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+            "" if before is None else json_cell(before),
+            "" if after is None else json_cell(after),
             prev_hash or "",
             chain_hash or "",
         )

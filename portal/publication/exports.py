@@ -47,14 +47,24 @@ def member_json(record: dict) -> dict:
     return member
 
 
-def json_stream(head: dict, records: Iterator[dict]) -> Iterator[str]:
-    """head's fields, then "members": [...], written one member at a time."""
-    opening = json.dumps(head, ensure_ascii=False, indent=None)
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_stream(head: dict, records: Iterator[dict], batch_size: int = 200) -> Iterator[str]:
+    """head's fields, then "members": [...], written a batch of members at a time."""
+    opening = _JSON.encode(head)
     yield opening[:-1] + ', "members": ['
-    first = True
+    encode = _JSON.encode
+    batch = []
+    separator = "\n"
     for record in records:
-        yield ("" if first else ",") + "\n" + json.dumps(member_json(record), ensure_ascii=False)
-        first = False
+        batch.append(encode(member_json(record)))
+        if len(batch) >= batch_size:
+            yield separator + ",\n".join(batch)
+            separator = ",\n"
+            batch.clear()
+    if batch:
+        yield separator + ",\n".join(batch)
     yield "\n]}\n"
 
 

@@ -109,47 +109,69 @@ AWARD_STATE = {
 }
 
 
+class _Awards:
+    """Writes the award releases of one system: what every release shares is worked out once."""
+
+    def __init__(self, system: PurchasingSystem, prefix: str):
+        self.system = system
+        self.ocid = ocid_of(system, prefix)
+        self.buyer = _authority_party(system.authority, ["buyer", "procuringEntity"])
+        self.buyer_ref = {"id": self.buyer["id"], "name": self.buyer["name"]}
+        self.tender = {"id": system.reference}
+        self.ends = _when(system.ends_on)
+        self.days = {}  # a date's text, by date: many members were admitted on the same day
+
+    def _day(self, day) -> str:
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = _when(day)
+        return text
+
+    def release(self, record: dict) -> dict:
+        """The release of one membership (a record of services.member_records) in its present state."""
+        status = record["_status"]
+        award_status, tag = AWARD_STATE[status]
+        if status is MembershipStatus.active and record["_from_status"] is not None:
+            tag = "awardUpdate"  # reinstated, or re-admitted after a removal
+        category = record["_change_category"]
+        lot_name = f"Lot {record['lot_number']}: {record['lot_title']}"
+        rates = "; ".join(f"{z['zone']} £{z['hourly_rate']:.2f} an hour" for z in record["zones"])
+        description = f"Admitted to {lot_name}" + (f". Zones and hourly rates: {rates}" if rates else "")
+        if status is MembershipStatus.suspended:
+            description += ". Suspended" + (f" ({category.label})" if category else "")
+            if record["suspended_until"]:
+                description += f" until {record['suspended_until'].isoformat()}"
+        elif status is MembershipStatus.removed:
+            description += ". Removed" + (f" ({category.label})" if category else "")
+        supplier = _supplier_party(record)
+        admitted = self._day(record["admitted_on"])
+        changed_at = record["_changed_at"]
+        return {
+            "ocid": self.ocid,
+            "id": f"{self.ocid}-award-{record['membership_id']}-{record['_change_id'] or 0}",
+            "date": _when(changed_at) if changed_at else admitted,
+            "tag": [tag],
+            "initiationType": "tender",
+            "language": "en",
+            "parties": [self.buyer, supplier],
+            "buyer": self.buyer_ref,
+            "tender": self.tender,
+            "awards": [{
+                "id": f"membership-{record['membership_id']}",
+                "title": f"{record['provider_legal_name']}: {lot_name}",
+                "description": description,
+                "status": award_status,
+                "date": admitted,
+                "suppliers": [{"id": supplier["id"], "name": supplier["name"]}],
+                "relatedLots": [f"lot-{record['lot_number']}"],
+                "contractPeriod": {"startDate": admitted, "endDate": self.ends},
+            }],
+        }
+
+
 def award_release(system: PurchasingSystem, record: dict, prefix: str) -> dict:
     """The release of one membership (a record of services.member_records) in its present state."""
-    ocid = ocid_of(system, prefix)
-    status = record["_status"]
-    award_status, tag = AWARD_STATE[status]
-    if status is MembershipStatus.active and record["_from_status"] is not None:
-        tag = "awardUpdate"  # reinstated, or re-admitted after a removal
-    category = record["_change_category"]
-    lot_name = f"Lot {record['lot_number']}: {record['lot_title']}"
-    rates = "; ".join(f"{z['zone']} £{z['hourly_rate']:.2f} an hour" for z in record["zones"])
-    description = f"Admitted to {lot_name}" + (f". Zones and hourly rates: {rates}" if rates else "")
-    if status is MembershipStatus.suspended:
-        description += ". Suspended" + (f" ({category.label})" if category else "")
-        if record["suspended_until"]:
-            description += f" until {record['suspended_until'].isoformat()}"
-    elif status is MembershipStatus.removed:
-        description += ". Removed" + (f" ({category.label})" if category else "")
-    buyer = _authority_party(system.authority, ["buyer", "procuringEntity"])
-    supplier = _supplier_party(record)
-    admitted_on = record["admitted_on"]
-    return {
-        "ocid": ocid,
-        "id": f"{ocid}-award-{record['membership_id']}-{record['_change_id'] or 0}",
-        "date": _when(record["_changed_at"] or admitted_on),
-        "tag": [tag],
-        "initiationType": "tender",
-        "language": "en",
-        "parties": [buyer, supplier],
-        "buyer": {"id": buyer["id"], "name": buyer["name"]},
-        "tender": {"id": system.reference},
-        "awards": [{
-            "id": f"membership-{record['membership_id']}",
-            "title": f"{record['provider_legal_name']}: {lot_name}",
-            "description": description,
-            "status": award_status,
-            "date": _when(admitted_on),
-            "suppliers": [{"id": supplier["id"], "name": supplier["name"]}],
-            "relatedLots": [f"lot-{record['lot_number']}"],
-            "contractPeriod": {"startDate": _when(admitted_on), "endDate": _when(system.ends_on)},
-        }],
-    }
+    return _Awards(system, prefix).release(record)
 
 
 def release_package(system: PurchasingSystem, *, prefix: str, package_uri: str, publisher_uri: str) -> dict:
@@ -158,9 +180,13 @@ def release_package(system: PurchasingSystem, *, prefix: str, package_uri: str, 
                                                      publisher_uri=publisher_uri)))
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def release_package_stream(system: PurchasingSystem, *, prefix: str, package_uri: str,
-                           publisher_uri: str) -> Iterator[str]:
-    """The package as JSON text, a release at a time."""
+                           publisher_uri: str, batch_size: int = 200) -> Iterator[str]:
+    """The package as JSON text, a batch of releases at a time (one chunk per release costs more in passing
+    chunks to the server than in writing them)."""
     head = {
         "uri": package_uri,
         "version": "1.1",
@@ -170,9 +196,17 @@ def release_package_stream(system: PurchasingSystem, *, prefix: str, package_uri
         "license": "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
         "publicationPolicy": publisher_uri,
     }
-    opening = json.dumps(head, ensure_ascii=False)
-    yield opening[:-1] + ', "releases": [\n' + json.dumps(tender_release(system, prefix), ensure_ascii=False)
+    opening = _JSON.encode(head)
+    yield opening[:-1] + ', "releases": [\n' + _JSON.encode(tender_release(system, prefix))
+    awards = _Awards(system, prefix)
+    encode = _JSON.encode
+    batch = []
     # one query for every member whatever its status, read in batches
     for record in member_records(system, status=None):
-        yield ",\n" + json.dumps(award_release(system, record, prefix), ensure_ascii=False)
+        batch.append(encode(awards.release(record)))
+        if len(batch) >= batch_size:
+            yield ",\n" + ",\n".join(batch)
+            batch.clear()
+    if batch:
+        yield ",\n" + ",\n".join(batch)
     yield "\n]}\n"
