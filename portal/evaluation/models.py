@@ -193,8 +193,27 @@ class StandardAssessment(db.Model):
     standard = relationship("MinimumStandard")
 
 
-class ModeratedScore(db.Model):
+class _Moderated:
+    """What the two kinds of agreed value share: the agreed value (`value_name`) of one item
+    (`item_name`: a question or a standard) with its rationale, who agreed it, when, and a version."""
+
+    item_name: str
+    value_name: str
+
+    @property
+    def value(self):
+        return getattr(self, self.value_name)
+
+    def saved(self) -> dict:
+        """What is stored, as another moderator is shown it when their save crosses this one."""
+        return {self.value_name: self.value, "rationale": self.rationale, "moderator": self.moderator.name,
+                "moderated_at": self.moderated_at, "version": self.version}
+
+
+class ModeratedScore(_Moderated, db.Model):
     """The agreed final score of one answer after moderation; individual scores stay as they were."""
+
+    item_name, value_name = "question", "score"
 
     __tablename__ = "moderated_scores"
     __table_args__ = (
@@ -218,8 +237,10 @@ class ModeratedScore(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ModeratedStandard(db.Model):
+class ModeratedStandard(_Moderated, db.Model):
     """The agreed pass or fail of one evidence standard after moderation."""
+
+    item_name, value_name = "standard", "passed"
 
     __tablename__ = "moderated_standards"
     __table_args__ = (

@@ -228,28 +228,8 @@ def moderate_question(application: Application, question, actor, *, score: int |
     rationale = (rationale or "").strip()
     if not rationale:
         raise DomainError(f"Give the rationale for the agreed score of question {question.label}.")
-    moderated = db.session.scalar(select(ModeratedScore).filter_by(application_id=application.id,
-                                                                    question_id=question.id))
-    unchanged = moderated is not None and (moderated.score, moderated.rationale) == (score, rationale)
-    if moderated is not None:
-        _check_version(moderated, expected_version, unchanged, f"question {question.label}",
-                       {"score": moderated.score, "rationale": moderated.rationale,
-                        "moderator": moderated.moderator.name, "moderated_at": moderated.moderated_at,
-                        "version": moderated.version})
-    if unchanged:
-        return moderated
-    before = None
-    if moderated is None:
-        moderated = ModeratedScore(application_id=application.id, question=question, score=score,
-                                   rationale=rationale, moderator_id=actor.id)
-        db.session.add(moderated)
-    else:
-        before = {"score": moderated.score, "rationale": moderated.rationale}
-        moderated.score, moderated.rationale, moderated.moderator_id = score, rationale, actor.id
-    db.session.flush()
-    record_event(actor, "score.moderated", moderated, authority_id=application.round.system.authority_id,
-                 before=before, after={"question": question.id, "score": score, "rationale": rationale})
-    return moderated
+    return _moderate(application, actor, ModeratedScore, question, score, rationale, expected_version,
+                     what=f"question {question.label}", event="score.moderated")
 
 
 def moderate_standard(application: Application, standard, actor, *, passed: bool | None,
@@ -263,16 +243,36 @@ def moderate_standard(application: Application, standard, actor, *, passed: bool
     rationale = (rationale or "").strip()
     if not rationale:
         raise DomainError(f"Give the rationale for “{standard.title}”.")
-    moderated = db.session.scalar(select(ModeratedStandard).filter_by(application_id=application.id,
-                                                                       standard_id=standard.id))
-    unchanged = moderated is not None and (moderated.passed, moderated.rationale) == (passed, rationale)
+    return _moderate(application, actor, ModeratedStandard, standard, passed, rationale, expected_version,
+                     what=f"“{standard.title}”", event="standard.moderated")
+
+
+def _moderate(application: Application, actor, model, item, value, rationale: str, expected_version: int | None,
+              *, what: str, event: str):
+    """Store the agreed value of one item (a ModeratedScore of a question, or a ModeratedStandard of a
+    standard), checked already: refused if another moderator saved since the form was loaded, nothing
+    written if it repeats what is stored, else created or changed, audited with what it was before."""
+    item_name, value_name = model.item_name, model.value_name
+    moderated = db.session.scalar(select(model).filter_by(application_id=application.id,
+                                                          **{f"{item_name}_id": item.id}))
+    unchanged = moderated is not None and (moderated.value, moderated.rationale) == (value, rationale)
     if moderated is not None:
-        _check_version(moderated, expected_version, unchanged, f"“{standard.title}”",
-                       {"passed": moderated.passed, "rationale": moderated.rationale,
-                        "moderator": moderated.moderator.name, "moderated_at": moderated.moderated_at,
-                        "version": moderated.version})
+        _check_version(moderated, expected_version, unchanged, what, moderated.saved())
     if unchanged:
         return moderated
+    before = None
+    if moderated is None:
+        moderated = model(application_id=application.id, **{item_name: item, value_name: value},
+                          rationale=rationale, moderator_id=actor.id)
+        db.session.add(moderated)
+    else:
+        before = {value_name: moderated.value, "rationale": moderated.rationale}
+        setattr(moderated, value_name, value)
+        moderated.rationale, moderated.moderator_id = rationale, actor.id
+    db.session.flush()
+    record_event(actor, event, moderated, authority_id=application.round.system.authority_id,
+                 before=before, after={item_name: item.id, value_name: value, "rationale": rationale})
+    return moderated
     before = None
     if moderated is None:
         moderated = ModeratedStandard(application_id=application.id, standard=standard, passed=passed,
