@@ -70,6 +70,12 @@ class Config:
     QUERY_COUNT_HEADER = False
     #: the benchmark's baseline page /_bench/baseline; never in production
     BENCH_BASELINE = False
+    #: a trusted front proxy's request-start header (nginx: `proxy_set_header X-Request-Start "t=${msec}";`):
+    #: a provider's action is judged against the round's closing time at that stamp instead of when a worker
+    #: got to it. Off unless set; only set it when the proxy OVERWRITES any header of that name a client sent.
+    REQUEST_START_HEADER = os.environ.get("REQUEST_START_HEADER") or None
+    #: a stamp older than this many seconds before the worker's clock (or later than it) is ignored
+    REQUEST_START_MAX_AGE = float(os.environ.get("REQUEST_START_MAX_AGE", "60"))
 
     @property
     def SECRET_KEY(self):  # noqa: N802 - Flask reads this name

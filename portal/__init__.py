@@ -58,6 +58,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .templating import register_template_helpers
     register_template_helpers(app)
 
+    from .clock import register_arrival
+    register_arrival(app)  # last, so that it goes first: every deadline judgement uses the arrival time
+
     from .cli import register_cli
     register_cli(app)
 

@@ -1,4 +1,6 @@
-"""One place for the time: store UTC, show Europe/London, let tests move the clock."""
+"""One place for the time: store UTC, show Europe/London, let tests move the clock, and say when the
+request being handled arrived."""
+import math
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -83,3 +85,73 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+# ---- when a request arrived: every deadline judgement of a provider's action uses it
+
+#: how far (seconds) before the worker's clock a front proxy's stamp may be and still be believed
+DEFAULT_REQUEST_START_MAX_AGE = 60
+
+
+def arrival() -> datetime:
+    """When the request being handled arrived (taken at its very start by `note_arrival`); outside a
+    request, now(). A bid received before closes_at is on time however long the server took to reach it."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        arrived = g.get("arrived_at")
+        if arrived is not None:
+            return arrived
+    return now()
+
+
+def proxy_stamp(value: str | None) -> datetime | None:
+    """A front proxy's request-start stamp as an aware UTC time, or None when it cannot be read.
+
+    nginx sends `t=<seconds>.<milliseconds>` (`$msec`); a bare number is read as seconds, or as
+    milliseconds or microseconds when it is that large (other proxies' habits)."""
+    raw = (value or "").strip()
+    if raw.startswith("t="):
+        raw = raw[2:]
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    if not math.isfinite(number) or number <= 0:
+        return None
+    if number > 1e14:
+        number /= 1_000_000
+    elif number > 1e11:
+        number /= 1_000
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def arrival_from(header_value: str | None, moment: datetime, max_age_seconds: float) -> datetime:
+    """The request's arrival: the proxy's stamp when it is believable (not after `moment`, the worker's
+    now, and at most max_age_seconds before it), else `moment`. A forged or stale stamp buys no time."""
+    stamp = proxy_stamp(header_value)
+    if stamp is not None and moment - timedelta(seconds=max_age_seconds) <= stamp <= moment:
+        return stamp
+    return moment
+
+
+def note_arrival() -> None:
+    """The first thing every request does (see register_arrival): note when it arrived."""
+    from flask import current_app, g, request
+
+    moment = now()
+    header = current_app.config.get("REQUEST_START_HEADER")
+    value = request.headers.get(header) if header else None
+    g.arrived_at = arrival_from(value, moment, current_app.config.get("REQUEST_START_MAX_AGE",
+                                                                      DEFAULT_REQUEST_START_MAX_AGE))
+    if value is not None and g.arrived_at == moment:
+        current_app.logger.info("Ignored %s %r: not a time within %s s before now", header, value[:40],
+                                current_app.config.get("REQUEST_START_MAX_AGE", DEFAULT_REQUEST_START_MAX_AGE))
+
+
+def register_arrival(app) -> None:
+    """Make note_arrival the app's first before_request hook, ahead of every other."""
+    app.before_request_funcs.setdefault(None, []).insert(0, note_arrival)

@@ -6,7 +6,7 @@ edited) wording of the question and never the asking organisation's name.
 from sqlalchemy import select
 
 from portal.audit.services import record_event
-from portal.clock import format_datetime, now
+from portal.clock import arrival, format_datetime, now
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 from portal.mail.services import queue_email
@@ -34,7 +34,7 @@ def ask_clarification(round_, actor, question: str) -> Clarification:
         raise DomainError("Enter your question.")
     if len(question) > MAX_QUESTION_CHARACTERS:
         raise DomainError(f"Shorten your question to {MAX_QUESTION_CHARACTERS} characters or fewer.")
-    moment = now()
+    moment = arrival()
     if round_.has_closed(moment):
         raise DomainError(f"{round_.name} closed at {format_datetime(round_.closes_at)}, so the council no longer "
                           "takes questions about it.")

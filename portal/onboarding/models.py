@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
-from portal.clock import now
+from portal.clock import arrival, now
 from portal.core import UTCDateTime, enum_column
 from portal.extensions import db
 
@@ -228,8 +228,8 @@ class Application(db.Model):
         return [d for d in self.documents if d.standard_id == standard.id]
 
     def is_editable(self) -> bool:
-        """A draft in a round that is open now."""
-        return self.status is ApplicationStatus.draft and self.round.is_open()
+        """A draft in a round that was open when the request being handled arrived."""
+        return self.status is ApplicationStatus.draft and self.round.is_open(arrival())
 
     # ---- permissions
 

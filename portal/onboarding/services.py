@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from portal.audit.services import record_event
 from portal.auth.models import Role, User
-from portal.clock import now
+from portal.clock import arrival, now
 from portal.commissioning.models import Lot, Round, StandardKind, Zone
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
@@ -76,14 +76,14 @@ def _require_editable(application: Application) -> None:
             "The council has paused this round, so applications cannot be changed just now. "
             f"Reason: {application.round.pause_reason}"
         )
-    if not application.round.is_open():
+    if not application.round.is_open(arrival()):
         raise DomainError(_not_open_message(application.round))
 
 
 def _not_open_message(round_: Round) -> str:
     from portal.clock import format_datetime
 
-    if round_.has_closed():
+    if round_.has_closed(arrival()):
         return f"{round_.name} closed at {format_datetime(round_.closes_at)}. Applications can no longer be changed or submitted."
     if round_.paused:
         return f"The council has paused {round_.name}: {round_.pause_reason}"
@@ -99,7 +99,7 @@ def start_application(round_: Round, actor) -> Application:
     )
     if existing is not None:
         return existing
-    if not round_.is_open():
+    if not round_.is_open(arrival()):
         raise DomainError(_not_open_message(round_))
     application = Application(round=round_, organisation_id=actor.organisation_id, created_by_id=actor.id)
     db.session.add(application)
@@ -248,9 +248,13 @@ def set_rates(application: Application, actor, *, accepted: bool,
 
 
 def submit_application(application: Application, actor, *, declaration_confirmed: bool) -> Application:
-    """Submit before the deadline; the server refuses after closes_at whatever the browser showed."""
+    """Submit before the deadline; the server refuses after closes_at whatever the browser showed.
+
+    The deadline is judged at the request's arrival (portal.clock.arrival), and that moment is the
+    submitted_at stored and shown on the receipt: a bid received in time is on time however long the
+    portal took to reach it."""
     _require_provider_of(application, actor)
-    moment = now()
+    moment = arrival()
     round_ = application.round
     if application.status is ApplicationStatus.submitted:
         return application  # a second click of Submit: the receipt, not a second submission
@@ -324,7 +328,7 @@ def reopen_application(application: Application, actor) -> Application:
             "The council assesses applications to this system as they arrive, so a submitted application "
             "cannot be reopened. Withdraw it if you need to change it, then reopen it."
         )
-    if not application.round.is_open():
+    if not application.round.is_open(arrival()):
         raise DomainError(_not_open_message(application.round))
     before = application.status
     application.status = ApplicationStatus.draft
@@ -339,11 +343,12 @@ def withdraw_application(application: Application, actor) -> Application:
     _require_provider_of(application, actor)
     if application.status not in (ApplicationStatus.draft, ApplicationStatus.submitted):
         raise DomainError(f"This application is {application.status.label.lower()}, so it cannot be withdrawn.")
-    if application.round.has_closed():
+    moment = arrival()
+    if application.round.has_closed(moment):
         raise DomainError("The round has closed, so the application can no longer be withdrawn.")
     before = application.status
     application.status = ApplicationStatus.withdrawn
-    application.withdrawn_at = now()
+    application.withdrawn_at = moment
     db.session.flush()
     record_event(actor, "application.withdrawn", application,
                  authority_id=application.round.system.authority_id, before={"status": before})
