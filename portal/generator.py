@@ -36,6 +36,7 @@ from portal.commissioning.models import (
     Scorer,
     Section,
     StandardKind,
+    ZoneAdmission,
 )
 from portal.demo import DEMO_PASSWORD, ISF_PROVIDERS, ensure_authority
 from portal.evaluation.models import (
@@ -656,6 +657,8 @@ class _Generator:
         admitted = [(key, value) for key, value in self.admitted.items() if key[0] in lot_ids]
         rng.shuffle(admitted)
         target = self.spec.members
+        #: (zone id, organisation id) -> the day of the provider's first admission to the zone (any lot)
+        first_admitted: dict[tuple[int, int], date] = {}
         for n, ((lot_id, org_id), (app_id, rnd, zones)) in enumerate(admitted):
             if rnd["phase"] != "published":
                 continue
@@ -673,6 +676,7 @@ class _Generator:
             for zone_id, rate in zones:
                 self.add(MembershipZone, {"id": self.ids.take(MembershipZone), "membership_id": membership_id,
                                           "zone_id": zone_id, "hourly_rate": rate})
+                first_admitted[zone_id, org_id] = min(first_admitted.get((zone_id, org_id), admitted_on), admitted_on)
             joined = rnd["closes_at"] + timedelta(days=21)
             self.add(MembershipChange, {"id": self.ids.take(MembershipChange), "membership_id": membership_id,
                                         "status": MembershipStatus.active, "reason": f"Admitted in Round {rnd['number']}",
@@ -686,6 +690,9 @@ class _Generator:
                                             "changed_by_id": self.commissioner_id, "changed_at": changed})
                 self.add(AuditEvent, self._event(self.commissioner_id, f"membership.{status.value}", "Membership",
                                                  membership_id, changed, {"reason": reason}))
+        for (zone_id, org_id), day in first_admitted.items():
+            self.add(ZoneAdmission, {"id": self.ids.take(ZoneAdmission), "system_id": system.id, "zone_id": zone_id,
+                                     "organisation_id": org_id, "first_admitted_on": day})
 
 
 def _spread(total: int, parts: int) -> list[int]:

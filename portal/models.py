@@ -14,6 +14,7 @@ from portal.commissioning.models import (  # noqa: F401
     Question,
     Round,
     Zone,
+    ZoneAdmission,
 )
 from portal.evaluation.models import (  # noqa: F401
     Assignment,

@@ -4,7 +4,7 @@ from dataclasses import replace
 from sqlalchemy import func, select
 
 from portal.audit.chain import verify_chain
-from portal.commissioning.models import Membership, MembershipStatus, Round, RoundStatus
+from portal.commissioning.models import Membership, MembershipStatus, MembershipZone, Round, RoundStatus, ZoneAdmission
 from portal.evaluation.models import ModeratedScore, Score
 from portal.generator import SIZES, generate
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
@@ -26,6 +26,14 @@ def test_generates_the_size_asked_for_in_every_state(db):
     assert _count(db, Score) > 0 and _count(db, ModeratedScore) > 0
     # every submitted application has its receipt reference; drafts have none
     assert not _count(db, Application, Application.status != ApplicationStatus.draft, Application.reference.is_(None))
+    # the dashboard's first admissions per zone agree with the memberships written in bulk
+    first = select(Membership.system_id, MembershipZone.zone_id, Membership.organisation_id,
+                   func.min(Membership.admitted_on)).join(MembershipZone, MembershipZone.membership_id == Membership.id)
+    expected = db.session.execute(first.group_by(Membership.system_id, MembershipZone.zone_id,
+                                                 Membership.organisation_id)).all()
+    stored = db.session.execute(select(ZoneAdmission.system_id, ZoneAdmission.zone_id, ZoneAdmission.organisation_id,
+                                       ZoneAdmission.first_admitted_on)).all()
+    assert expected and sorted(stored) == sorted(expected)
     # the generated audit events join the hash chain, so flask verify-audit finds nothing wrong
     assert verify_chain().ok
     for key in ("commissioner", "evaluator", "provider", "scoring_assignment_id", "moderation_application_id",

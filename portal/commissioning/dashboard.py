@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.clock import london, now
 from portal.extensions import db
 
-from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round, today
+from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round, ZoneAdmission, today
 
 
 @dataclass
@@ -107,18 +107,13 @@ def _add_members(overviews: dict[int, SystemOverview], ids: list[int]) -> None:
 
 
 def _add_admissions(overviews: dict[int, SystemOverview], ids: list[int]) -> None:
-    """Providers admitted to date per zone: each organisation counted once per zone, from its first admission."""
-    first = (
-        select(Membership.system_id, MembershipZone.zone_id, Membership.organisation_id,
-               func.min(Membership.admitted_on).label("first_on"))
-        .join(MembershipZone, MembershipZone.membership_id == Membership.id)
-        .where(Membership.system_id.in_(ids))
-        .group_by(Membership.system_id, MembershipZone.zone_id, Membership.organisation_id)
-    ).subquery()
+    """Providers admitted to date per zone: each organisation counted once per zone, from its first admission
+    (stored in zone_admissions by the services that admit providers; counted from an index, not the list)."""
     rows = db.session.execute(
-        select(first.c.system_id, first.c.zone_id, first.c.first_on, func.count())
-        .group_by(first.c.system_id, first.c.zone_id, first.c.first_on)
-        .order_by(first.c.system_id, first.c.zone_id, first.c.first_on)).all()
+        select(ZoneAdmission.system_id, ZoneAdmission.zone_id, ZoneAdmission.first_admitted_on, func.count())
+        .where(ZoneAdmission.system_id.in_(ids))
+        .group_by(ZoneAdmission.system_id, ZoneAdmission.zone_id, ZoneAdmission.first_admitted_on)
+        .order_by(ZoneAdmission.system_id, ZoneAdmission.zone_id, ZoneAdmission.first_admitted_on)).all()
     zone_names = {z.id: z.name for o in overviews.values() for z in o.system.zones}
     for system_id, zone_id, first_on, n in rows:
         series = overviews[system_id].admitted_over_time.setdefault(zone_names.get(zone_id, "Zone"), [])

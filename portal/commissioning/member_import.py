@@ -32,6 +32,7 @@ from portal.onboarding.identifiers import (
 )
 from portal.onboarding.models import Organisation
 
+from .members import record_zone_admissions
 from .models import (
     ChangeCategory,
     Lot,
@@ -294,6 +295,7 @@ def confirm_import(system: PurchasingSystem, actor, text: str, *, source: str) -
                             "lot": row.lot.number, "zones": [z.name for z in row.zones], "rate": row.rate,
                             "admitted_on": row.admitted_on, "source": source, "row": row.line})
         created.append(membership)
+    record_zone_admissions(created)
     record_event(actor, "members.imported", system, authority_id=system.authority_id,
                  after={"source": source, "memberships": len(created)})
     return created

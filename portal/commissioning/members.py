@@ -8,6 +8,8 @@ and reinstates by hand.
 """
 from datetime import date
 
+from sqlalchemy import select
+
 from portal.audit.services import record_event
 from portal.clock import format_date
 from portal.core import DomainError, NotAllowed
@@ -21,6 +23,7 @@ from .models import (
     Membership,
     MembershipChange,
     MembershipStatus,
+    ZoneAdmission,
     today,
 )
 
@@ -107,3 +110,33 @@ def remove_membership(membership: Membership, actor, *, category: ChangeCategory
     return _record_change(membership, actor, "membership.removed", from_status=current,
                           to_status=MembershipStatus.removed,
                           category=category, reason=reason)
+
+
+def record_zone_admissions(memberships: list[Membership]) -> None:
+    """Note each provider's first admission to each zone of these memberships (flushed, with their zones).
+
+    A zone the provider never served in the system gets a row; an admission earlier than the recorded one
+    moves the day back; a later one (a provider admitted again) leaves it. One query, whatever the number.
+    """
+    wanted: dict[tuple[int, int, int], date] = {}
+    for membership in memberships:
+        for membership_zone in membership.zones:
+            key = (membership.system_id, membership_zone.zone_id, membership.organisation_id)
+            wanted[key] = min(wanted.get(key, membership.admitted_on), membership.admitted_on)
+    if not wanted:
+        return
+    existing = {
+        (row.system_id, row.zone_id, row.organisation_id): row
+        for row in db.session.scalars(select(ZoneAdmission).where(
+            ZoneAdmission.system_id.in_({key[0] for key in wanted}),
+            ZoneAdmission.organisation_id.in_({key[2] for key in wanted})))
+    }
+    for (system_id, zone_id, organisation_id), day in wanted.items():
+        row = existing.get((system_id, zone_id, organisation_id))
+        if row is None:
+            db.session.add(ZoneAdmission(system_id=system_id, zone_id=zone_id, organisation_id=organisation_id,
+                                         first_admitted_on=day))
+        elif day < row.first_admitted_on:
+            row.first_admitted_on = day
+    db.session.flush()
+

@@ -13,6 +13,7 @@ from portal.clock import format_date, format_datetime, from_london, london, now
 from portal.core import DomainError, NotAllowed
 from portal.extensions import db
 
+from .members import record_zone_admissions
 from .models import (
     ChangeCategory,
     Decision,
@@ -910,6 +911,7 @@ def publish_round(round_: Round, actor) -> list[Membership]:
             memberships.append(membership)
     round_.published_at = now()
     db.session.flush()
+    record_zone_admissions(memberships)
     record_event(actor, "round.published", round_, authority_id=round_.system.authority_id,
                  after={"admitted": len(memberships)})
     return memberships

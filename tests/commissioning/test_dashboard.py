@@ -4,10 +4,13 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from portal.commissioning import services as commissioning
 from portal.commissioning.charts import admitted_chart
 from portal.commissioning.dashboard import system_overviews
-from portal.commissioning.models import Membership, MembershipStatus, MembershipZone
+from portal.commissioning.members import record_zone_admissions
+from portal.commissioning.models import Membership, MembershipStatus, MembershipZone, ZoneAdmission
 from portal.demo import at, build_isf_system, complete_application
 from portal.onboarding import services as onboarding
 from portal.onboarding.models import Organisation
@@ -29,6 +32,7 @@ def add_member(db, system, lot, zones, admitted_on, name, status=MembershipStatu
     for zone in zones:
         db.session.add(MembershipZone(membership_id=membership.id, zone_id=zone.id, hourly_rate=Decimal("16.00")))
     db.session.flush()
+    record_zone_admissions([membership])  # as the services that admit providers do
     return membership
 
 
@@ -75,6 +79,35 @@ def test_members_by_lot_and_zone_and_admissions_over_time(db, council, system, f
     assert overview.admitted_over_time["Peterborough"] == [
         (date(2025, 11, 3), 2), (date(2026, 3, 2), 4), (date(2026, 6, 1), 4)]
     assert overview.admitted_over_time["Fenland"] == [(date(2025, 11, 3), 1), (date(2026, 6, 1), 1)]
+
+
+def test_first_admission_per_zone_keeps_the_earliest_day(db, council, system):
+    lot1, lot2 = system.lots
+    fenland, huntingdonshire, peterborough = system.zones
+    organisation = Organisation(legal_name="A Care Ltd")
+    db.session.add(organisation)
+    db.session.flush()
+
+    def admit(lot, zones, day):
+        membership = Membership(system_id=system.id, lot_id=lot.id, organisation_id=organisation.id, admitted_on=day)
+        membership.zones = [MembershipZone(zone_id=zone.id, hourly_rate=Decimal("16.00")) for zone in zones]
+        db.session.add(membership)
+        db.session.flush()
+        record_zone_admissions([membership])
+        return membership
+
+    def first():
+        return {(row.zone_id, row.first_admitted_on) for row in db.session.scalars(select(ZoneAdmission))}
+
+    first_lot = admit(lot1, [peterborough], date(2026, 3, 2))
+    admit(lot2, [peterborough, fenland], date(2025, 11, 3))  # another lot, earlier: the zone's day moves back
+    assert first() == {(peterborough.id, date(2025, 11, 3)), (fenland.id, date(2025, 11, 3))}
+    first_lot.admitted_on = date(2026, 5, 1)  # admitted again later: the first day stays
+    first_lot.zones.append(MembershipZone(zone_id=huntingdonshire.id, hourly_rate=Decimal("16.00")))
+    db.session.flush()
+    record_zone_admissions([first_lot])
+    assert first() == {(peterborough.id, date(2025, 11, 3)), (fenland.id, date(2025, 11, 3)),
+                       (huntingdonshire.id, date(2026, 5, 1))}
 
 
 def test_chart_is_labelled_directly_with_patterns_and_a_text_alternative(db):

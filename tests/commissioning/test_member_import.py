@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.commissioning import member_import
-from portal.commissioning.models import ChangeCategory, Membership, MembershipChange, MembershipStatus
+from portal.commissioning.models import (
+    ChangeCategory,
+    Membership,
+    MembershipChange,
+    MembershipStatus,
+    ZoneAdmission,
+)
 from portal.core import DomainError, NotAllowed
 from portal.onboarding.models import Organisation
 
@@ -80,6 +86,11 @@ def test_confirm_stores_direct_awards_matching_organisations_by_company_number(d
                                  .order_by(AuditEvent.id.desc()).limit(4)).all()
     assert actions == ["members.imported", "membership.direct_award", "organisation.created_by_import",
                        "membership.direct_award"]
+    # each provider's first admission per zone, for the dashboard's chart
+    first = db.session.execute(select(ZoneAdmission.zone_id, ZoneAdmission.organisation_id,
+                                      ZoneAdmission.first_admitted_on)).all()
+    assert sorted(first) == sorted([(z.zone_id, hales.organisation_id, date(2021, 4, 1)) for z in hales.zones]
+                                   + [(z.zone_id, dial.organisation_id, date(2021, 5, 1)) for z in dial.zones])
     # the same file again: every row is now a duplicate of an existing member
     again = member_import.preview_import(system, council.commissioner, GOOD)
     assert all("is already a member of" in row.errors[0] for row in again.rows)

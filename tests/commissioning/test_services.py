@@ -26,6 +26,7 @@ from portal.commissioning.models import (
     Section,
     StandardKind,
     Zone,
+    ZoneAdmission,
 )
 from portal.core import DomainError, NotAllowed
 from portal.demo import at, build_isf_system, complete_application, score_application
@@ -683,3 +684,8 @@ def test_publish_round_admits_members_at_the_ceiling_or_their_offered_rate(
     assert count(db, MembershipChange) == 1
     event = db.session.scalar(select(AuditEvent).filter_by(action="round.published"))
     assert event.after == {"admitted": 1}
+    # the dashboard's chart counts each provider's first admission per zone
+    first = db.session.execute(select(ZoneAdmission.zone_id, ZoneAdmission.organisation_id,
+                                      ZoneAdmission.first_admitted_on)).all()
+    assert sorted(first) == sorted((zone.id, admitted_by.organisation_id, frozen_clock.now.date())
+                                   for zone in (peterborough, huntingdonshire, fenland))
