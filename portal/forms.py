@@ -60,7 +60,12 @@ class SubmitButton(SubmitField):
 
 
 class MoneyField(DecimalField):
-    """Pounds and pence, typed with or without a £ sign."""
+    """Pounds and pence, typed with or without a £ sign, below `below` pounds (what its column can hold: hourly
+    rates are stored with 8 digits, so under £1,000,000)."""
+
+    def __init__(self, label=None, validators=None, below: Decimal = Decimal("1000000"), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.below = below
 
     def process_formdata(self, valuelist):
         if valuelist:
@@ -73,6 +78,9 @@ class MoneyField(DecimalField):
             except InvalidOperation:
                 self.data = None
                 raise ValueError(self.gettext("Enter an amount in pounds and pence, like 19.65"))
+            if not self.data.is_finite() or abs(self.data) >= self.below:
+                self.data = None
+                raise ValueError(f"Enter an amount less than £{self.below:,}, like 19.65")
             if self.data.as_tuple().exponent < -2:
                 self.data = None
                 raise ValueError("Enter an amount with no more than 2 decimal places, like 19.65")

@@ -1,4 +1,6 @@
 """Forms a commissioner fills in."""
+from decimal import Decimal
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -105,14 +107,14 @@ class ParticipantForm(BaseForm):
                                  description="The council's full name, like Peterborough City Council",
                                  validators=[DataRequired("Enter the council's name"), Length(max=200),
                                              no_control_characters])
-    spend_cap = MoneyField("Authorised spend cap (optional)", widget=GovTextInput(),
+    spend_cap = MoneyField("Authorised spend cap (optional)", widget=GovTextInput(), below=Decimal("1000000000000"),
                            description="The most this council may spend through the system, like 2500000",
                            validators=[Optional()])
     submit = SubmitButton("Add the council")
 
 
 class SpendCapForm(BaseForm):
-    spend_cap = MoneyField("Authorised spend cap (optional)", widget=GovTextInput(),
+    spend_cap = MoneyField("Authorised spend cap (optional)", widget=GovTextInput(), below=Decimal("1000000000000"),
                            description="Leave empty if there is no cap", validators=[Optional()])
     submit = SubmitButton("Save the spend cap")
 
