@@ -4,14 +4,17 @@
     .venv/bin/python bench/run.py                       # small and large, SQLite, 1 worker then 4
     .venv/bin/python bench/run.py --sizes small --workers 1 --requests 50
     .venv/bin/python bench/run.py --database-url postgresql+psycopg://... (an empty database per size)
+    .venv/bin/python bench/run.py --sizes large --workers 1 --kinds html --markdown   # HTML pages only
+    .venv/bin/python bench/run.py --from-json bench/results/<file>.json --markdown    # a table from a past run
 
 For each size it builds (once, cached under bench/data/) a database with `flask generate-data`, starts
 gunicorn on 127.0.0.1 with the bench configuration (PORTAL_CONFIG=bench: X-Query-Count header and the
 /_bench/baseline page), signs in the generated accounts, and for every page measures the SQL queries per
 request, p50 and p95 latency (one request at a time) and requests per second (several clients at once).
 The baseline page runs the same number of trivial queries, so each page's throughput is also reported as a
-ratio to it, which is steadier than raw figures on a busy machine. Prints a table; writes JSON to
-bench/results/.
+ratio to it, which is steadier than raw figures on a busy machine. Each row gets a verdict against every
+target of bench/README.md. Prints a table (with --markdown, also the README's table); writes JSON to
+bench/results/ with the machine's load average before and after.
 """
 import argparse
 import http.client
@@ -267,6 +270,31 @@ def measure(port: int, path: str, cookies: dict | None, requests: int, clients: 
 # ---- one run
 
 
+#: an HTML page's throughput must be at least this share of the baseline's
+TARGET_RPS_RATIO = 1 / 3
+MAX_QUERIES = 15
+#: each worker's resident memory after the whole benchmark
+TARGET_MEMORY_MB = 300
+
+
+def verdicts(row: dict) -> dict:
+    """The row's result against each target: p95, throughput against the baseline (HTML pages), queries."""
+    kind = row["kind"]
+    result = {"p95_target_ms": TARGET_P95_MS[kind], "p95_met": row["p95_ms"] <= TARGET_P95_MS[kind],
+              "queries_met": 0 <= row["queries"] <= MAX_QUERIES}
+    if kind == HTML:
+        result["rps_ratio_met"] = row["rps_ratio"] is not None and row["rps_ratio"] >= TARGET_RPS_RATIO
+    misses = []
+    if not result["p95_met"]:
+        misses.append(f"p95 > {TARGET_P95_MS[kind]:,} ms")
+    if result.get("rps_ratio_met") is False:
+        misses.append("throughput < 1/3 of baseline")
+    if not result["queries_met"]:
+        misses.append(f"> {MAX_QUERIES} queries")
+    result["verdict"] = "ok" if not misses else "MISS: " + "; ".join(misses)
+    return result
+
+
 def run_size(size: str, workers: int, args, available: set[str]) -> dict:
     url, known = database_for(size, args)
     server = Server(url, workers)
@@ -277,6 +305,8 @@ def run_size(size: str, workers: int, args, available: set[str]) -> dict:
         results = []
         clients = max(2, workers * 2)
         for name, kind, who, endpoint, template in PAGES:
+            if kind not in args.kinds.split(","):
+                continue
             row = {"page": name, "kind": kind, "path": None}
             if endpoint not in available:
                 row["skipped"] = f"not on main yet ({endpoint})"
@@ -303,12 +333,11 @@ def run_size(size: str, workers: int, args, available: set[str]) -> dict:
                                  count, clients)
                 row["layout_baseline_rps"] = layout["rps"]
                 row["rps_ratio_to_layout"] = round(row["rps"] / layout["rps"], 2) if layout["rps"] else None
-            row["p95_target_ms"] = TARGET_P95_MS[kind]
-            row["p95_met"] = row["p95_ms"] <= TARGET_P95_MS[kind]
+            row.update(verdicts(row))
             results.append(row)
             print(f"  {name:<44} {row['status']} q={row['queries']:<3} p50={row['p50_ms']:>8} "
                   f"p95={row['p95_ms']:>8} rps={row['rps']:>7} base={baseline['rps']:>7} "
-                  f"ratio={row['rps_ratio']} layout-ratio={row.get('rps_ratio_to_layout')}", flush=True)
+                  f"ratio={row['rps_ratio']} layout-ratio={row.get('rps_ratio_to_layout')}  {row['verdict']}", flush=True)
         memory = server.worker_memory_mb()
     finally:
         server.stop()
@@ -326,11 +355,7 @@ def print_table(runs: list[dict]) -> None:
             if "skipped" in row:
                 print(f"{row['page']:<44} skipped: {row['skipped']}")
                 continue
-            verdict = "ok" if row["p95_met"] else f"MISS (p95 > {row['p95_target_ms']} ms)"
-            if row["kind"] == HTML and row["rps_ratio"] is not None and row["rps_ratio"] < 1 / 3:
-                verdict += "; MISS (rps < 1/3 of baseline)"
-            if row["queries"] > 15:
-                verdict += "; MISS (> 15 queries)"
+            verdict = row.get("verdict") or verdicts(row)["verdict"]
             print(f"{row['page']:<44} {row['queries']:>3} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['rps']:>7} "
                   f"{row['baseline_rps']:>8} {row['rps_ratio']:>6} {str(row.get('rps_ratio_to_layout', '')):>6}  "
                   f"{verdict}")
@@ -342,6 +367,36 @@ def print_table(runs: list[dict]) -> None:
     growing = [page for page, counts in by_page.items() if len(counts) > 1]
     print("\nQueries per page the same at every size and worker count:",
           "yes" if not growing else f"NO: {', '.join(growing)}")
+    for run in runs:
+        rows = [row for row in run["pages"] if "verdict" in row or "p95_ms" in row]
+        missed = [row["page"] for row in rows if (row.get("verdict") or verdicts(row)["verdict"]) != "ok"]
+        print(f"Targets met at {run['size']} size, {run['workers']} worker(s): {len(rows) - len(missed)} of {len(rows)} "
+              f"pages" + (f"; missed by: {', '.join(missed)}" if missed else ""))
+
+
+def _ms(value) -> str:
+    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def print_markdown(runs: list[dict]) -> None:
+    """The README's results table: one per run (size and worker count)."""
+    for run in runs:
+        memory = max(run["worker_memory_mb"] or [0])
+        print(f"\n**{run['size'].capitalize()} data, {run['database']}, {run['workers']} gunicorn worker(s)**; "
+              f"largest worker's memory after the run: {memory} MB "
+              f"({'ok' if memory < TARGET_MEMORY_MB else 'miss'}: target under {TARGET_MEMORY_MB} MB)\n")
+        print("| page | queries | p50 ms | p95 ms | req/s | ratio to baseline | ratio to layout baseline | verdict |")
+        print("|---|---|---|---|---|---|---|---|")
+        for row in run["pages"]:
+            if "skipped" in row:
+                print(f"| {row['page']} | | | | | | | skipped: {row['skipped']} |")
+                continue
+            verdict = row.get("verdict") or verdicts(row)["verdict"]
+            ratio = row["rps_ratio"] if row["kind"] == HTML else ""
+            layout = row.get("rps_ratio_to_layout", "") or ""
+            shown = "ok" if verdict == "ok" else f"**{verdict.lower()}**"
+            print(f"| {row['page']} | {row['queries']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {row['rps']} | "
+                  f"{ratio} | {layout} | {shown} |")
 
 
 def main() -> None:
@@ -353,8 +408,21 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL URL, {size} replaced by the size (default SQLite)")
     parser.add_argument("--regenerate", action="store_true", help="build the data again even if cached")
     parser.add_argument("--label", default="", help="added to the results file name")
+    parser.add_argument("--kinds", default=f"{HTML},{EXPORT},{PDF}",
+                        help="which pages to measure: html, export, pdf (comma separated; default all)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README's results table")
+    parser.add_argument("--from-json", help="print the tables of an earlier run's JSON file instead of running")
     args = parser.parse_args()
 
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        print(f"Run {saved['when']}, machine {saved['machine']}, arguments {saved['args']}")
+        print_table(saved["runs"])
+        if args.markdown:
+            print_markdown(saved["runs"])
+        return
+
+    load_before = os.getloadavg()
     available = endpoints()
     runs = []
     for size in args.sizes.split(","):
@@ -362,16 +430,23 @@ def main() -> None:
             print(f"[{size}] gunicorn with {workers} worker(s)", flush=True)
             runs.append(run_size(size, workers, args, available))
     print_table(runs)
+    if args.markdown:
+        print_markdown(runs)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     label = f"-{args.label}" if args.label else ""
     out = out_dir / f"{stamp}{label}.json"
     load = os.getloadavg()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     out.write_text(json.dumps({
-        "when": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                   "load_average_at_end": [round(x, 2) for x in load]},
+        "when": stamp, "commit": commit,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_start": [round(x, 2) for x in load_before],
+                    "load_average_at_end": [round(x, 2) for x in load]},
         "args": vars(args), "runs": runs}, indent=2, default=str))
+    print(f"\nLoad average (1, 5, 15 min) at the start {[round(x, 2) for x in load_before]}, "
+          f"at the end {[round(x, 2) for x in load]}; commit {commit}")
     print(f"\nWrote {out.relative_to(ROOT)}")
 
 

@@ -17,6 +17,8 @@ GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), static_folder="static")
+    from .templating import PortalEnvironment
+    app.jinja_environment = PortalEnvironment
     config_name = config_name or os.environ.get("PORTAL_CONFIG", "development")
     app.config.from_object(CONFIGS[config_name]())
     app.config.update(overrides)

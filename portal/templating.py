@@ -1,10 +1,35 @@
-"""Filters and globals every template can use."""
+"""Filters and globals every template can use, and the portal's Jinja environment."""
+from collections import ChainMap
 from decimal import Decimal
 
 from flask import Flask
+from flask.templating import Environment
 from markupsafe import Markup, escape
 
 from . import clock
+from .govuk_markup import govuk_table
+
+
+class _TemplateGlobals(ChainMap):
+    """A template's globals over the environment's (as Jinja's own ChainMap), with a quicker `in`.
+
+    Jinja checks, at every {% from ... import %} (the layout has fifteen, and each GOV.UK macro call makes
+    more), which of the page's globals the imported template lacks: hundreds of `in` tests a page, which
+    ChainMap answers through a generator. The lookups and the mapping stay exactly the same.
+    """
+
+    def __contains__(self, key) -> bool:
+        for mapping in self.maps:
+            if key in mapping:
+                return True
+        return False
+
+
+class PortalEnvironment(Environment):
+    """Flask's Jinja environment, with templates' globals in a _TemplateGlobals."""
+
+    def make_globals(self, d):
+        return _TemplateGlobals(d or {}, self.globals)
 
 
 def money(value) -> str:
@@ -57,6 +82,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(megabytes, "megabytes")
 
     app.add_template_global(error_list, "error_list")
+    app.add_template_global(govuk_table, "govukTable")
 
     @app.context_processor
     def inject():

@@ -2,7 +2,7 @@
 
 from flask import current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.auth.decorators import roles_required
@@ -15,6 +15,23 @@ from .forms import AuditFilterForm
 from .models import AuditEvent
 
 
+def _values_in_log(column, authority_id: int) -> list[str]:
+    """The different values of an event column in a council's log, in order (SELECT DISTINCT's answer).
+
+    Read with a recursive query that jumps from each value to the next one in the council's index on that
+    column (ix_audit_events_authority_action, ..._object_type): a few dozen index look-ups, where DISTINCT
+    reads every event of the council (140,000 in the benchmark's national DPS).
+    """
+    in_log = AuditEvent.authority_id == authority_id
+    values = select(func.min(column).label("value")).where(in_log).cte("log_values", recursive=True)
+    previous = values.alias("previous")
+    values = values.union_all(
+        select(select(func.min(column)).where(in_log, column > previous.c.value).scalar_subquery())
+        .where(previous.c.value.is_not(None)))
+    return db.session.scalars(select(values.c.value).where(values.c.value.is_not(None))
+                              .order_by(values.c.value)).all()
+
+
 def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilters]:
     """The filter form with this council's choices, and the filters it asks for.
 
@@ -22,10 +39,8 @@ def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilter
     like no filter; a date that is not a real date is shown as an error and the log is shown unfiltered by it.
     """
     form = AuditFilterForm(request.args)
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.authority_id == authority_id)
-                                 .distinct().order_by(AuditEvent.action)).all()
-    types = db.session.scalars(select(AuditEvent.object_type).where(AuditEvent.authority_id == authority_id)
-                               .distinct().order_by(AuditEvent.object_type)).all()
+    actions = _values_in_log(AuditEvent.action, authority_id)
+    types = _values_in_log(AuditEvent.object_type, authority_id)
     # "Who" offers the council's own staff: in a national DPS thousands of provider users act in the log, too
     # many for a list (find a provider's events by the kind of record and its number instead)
     actors = db.session.execute(select(User.id, User.name).where(User.authority_id == authority_id)

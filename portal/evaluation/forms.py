@@ -1,9 +1,9 @@
 """Forms for declaring conflicts, scoring and moderating; fields are made per question and standard."""
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.forms import BaseForm, SubmitButton, no_control_characters
+from portal.govuk_markup import GovRadioInput, GovTextArea
 
 PASS_FAIL = [("pass", "Pass"), ("fail", "Fail")]
 

@@ -205,3 +205,18 @@ def test_log_page_runs_a_fixed_number_of_queries(app, client, login, council, ev
                      authority_id=council.authority.id, after={"n": n})
     db.session.commit()
     assert count_queries() == few
+
+
+def test_filter_choices_are_the_councils_actions_and_kinds_once_each_in_order(client, login, council, events, db):
+    for action in ("rate.set", "lot.added", "rate.set"):  # repeats are offered once
+        record_event(council.commissioner, action, council.commissioner.authority, authority_id=council.authority.id)
+    db.session.commit()
+    login(council.commissioner)
+    html = main_html(client.get("/audit/"))
+
+    def options(name):
+        select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r'<option value="([^"]*)"', select_html)
+
+    assert options("action") == ["", "lot.added", "rate.set", "round.opened", "round.scheduled"]
+    assert options("object_type") == ["", "Authority", "User"]

@@ -1,0 +1,250 @@
+"""GOV.UK Frontend components written in Python: the same markup as govuk-frontend-jinja's macros, from the same
+parameters, for the components a page repeats (a table's cells, a form's radios and text areas).
+
+A macro call costs dozens of Python calls inside Jinja (each call imports its helper macros again, builds
+attribute strings with filters, and indents its children); a long table or a scoring form with twenty questions
+spent most of its time there. These functions build the strings directly. Each one handles the parameters the
+portal uses; given anything else, the radios and text area return None and their widgets fall back to the
+macro, so nothing is ever dropped. tests/test_govuk_markup.py checks each against its macro.
+"""
+from govuk_frontend_wtf import wtforms_widgets
+from markupsafe import Markup, escape
+
+
+def _classes(classes) -> str:
+    return f" {escape(classes)}" if classes else ""
+
+
+def _simple_attributes(attributes) -> bool:
+    return not attributes or isinstance(attributes, str) or (
+        isinstance(attributes, dict) and all(isinstance(v, (str, int, bool)) for v in attributes.values()))
+
+
+def _attributes(attributes) -> str:
+    """govukAttributes for the forms the portal uses: a string as it is, or a mapping of names to plain values."""
+    if not attributes:
+        return ""
+    if isinstance(attributes, str):
+        return attributes
+    return "".join(f' {escape(name)}="{escape(str(value).lower() if isinstance(value, bool) else value)}"'
+                   for name, value in attributes.items())
+
+
+def _content(item: dict) -> Markup:
+    """A part's content: its html unescaped when given, else its text escaped (as the macros do)."""
+    if item.get("html"):
+        # the template or the form marked it as HTML, exactly as the macro's `| safe` does
+        return Markup(str(item["html"]).strip())  # nosec B704
+    text = item.get("text", "")
+    return escape(text if text is not None else "None")
+
+
+def _only(params: dict | None, allowed: set[str]) -> bool:
+    """True when params use no key outside allowed (None and empty values do not count)."""
+    return not params or all(key in allowed or value in (None, "", False, {}, [])
+                             for key, value in params.items())
+
+
+# ---- table
+
+
+def _cell_attributes(item: dict) -> str:
+    extra = ""
+    if item.get("colspan"):
+        extra += f' colspan="{escape(item["colspan"])}"'
+    if item.get("rowspan"):
+        extra += f' rowspan="{escape(item["rowspan"])}"'
+    return extra + _attributes(item.get("attributes"))
+
+
+def govuk_table(params: dict) -> Markup:
+    """govukTable: templates call govukTable({...}) exactly as the macro (registered as a template global)."""
+    parts = [f'<table class="govuk-table{_classes(params.get("classes"))}"{_attributes(params.get("attributes"))}>\n']
+    if params.get("caption"):
+        parts.append(f'<caption class="govuk-table__caption{_classes(params.get("captionClasses"))}">'
+                     f'{escape(params["caption"])}</caption>\n')
+    if params.get("head"):
+        parts.append('<thead class="govuk-table__head">\n<tr class="govuk-table__row">\n')
+        for item in params["head"]:
+            fmt = f' govuk-table__header--{escape(item["format"])}' if item.get("format") else ""
+            parts.append(f'<th scope="col" class="govuk-table__header{fmt}{_classes(item.get("classes"))}"'
+                         f'{_cell_attributes(item)}>{_content(item)}</th>\n')
+        parts.append("</tr>\n</thead>\n")
+    parts.append('<tbody class="govuk-table__body">\n')
+    first_is_header = params.get("firstCellIsHeader")
+    for row in params.get("rows") or ():
+        if not row:
+            continue
+        parts.append('<tr class="govuk-table__row">\n')
+        for n, cell in enumerate(row):
+            if n == 0 and first_is_header:
+                parts.append(f'<th scope="row" class="govuk-table__header{_classes(cell.get("classes"))}"'
+                             f'{_cell_attributes(cell)}>{_content(cell)}</th>\n')
+            else:
+                fmt = f' govuk-table__cell--{escape(cell["format"])}' if cell.get("format") else ""
+                parts.append(f'<td class="govuk-table__cell{fmt}{_classes(cell.get("classes"))}"'
+                             f'{_cell_attributes(cell)}>{_content(cell)}</td>\n')
+        parts.append("</tr>\n")
+    parts.append("</tbody>\n</table>\n")
+    # every piece above is escaped or was marked as HTML by the template
+    return Markup("".join(parts))  # nosec B704
+
+
+# ---- the parts of a form field
+
+
+def _hint(hint: dict, hint_id: str, classes: str = "") -> str:
+    return (f'<div id="{escape(hint_id)}" class="govuk-hint{_classes(classes or None)}'
+            f'{_classes(hint.get("classes"))}">\n{_content(hint)}\n</div>\n')
+
+
+def _error(error: dict, error_id: str) -> str:
+    hidden = error.get("visuallyHiddenText", "Error")
+    prefix = f'<span class="govuk-visually-hidden">{escape(hidden)}:</span> ' if hidden else ""
+    return (f'<p id="{escape(error_id)}" class="govuk-error-message{_classes(error.get("classes"))}">\n'
+            f'{prefix}{_content(error)}\n</p>\n')
+
+
+def _label(label: dict, for_id: str, classes: str = "", attributes=None) -> str:
+    if not (label.get("html") or label.get("text")):
+        return ""
+    all_classes = " ".join(c for c in (classes, label.get("classes")) if c)
+    return (f'<label class="govuk-label{_classes(all_classes or None)}"{_attributes(attributes)}'
+            f' for="{escape(for_id)}">\n{_content(label)}\n</label>\n')
+
+
+def _form_group(error: bool, form_group: dict | None, inner: str) -> Markup:
+    group_classes = (" govuk-form-group--error" if error else "") + _classes((form_group or {}).get("classes"))
+    # escaped piece by piece above
+    return Markup(f'<div class="govuk-form-group{group_classes}">\n{inner}</div>\n')  # nosec B704
+
+
+_PART = {"text", "html", "classes", "attributes"}
+_ERROR = {"text", "html", "classes", "visuallyHiddenText"}
+
+
+# ---- radios
+
+
+_RADIOS = {"name", "items", "hint", "fieldset", "errorMessage", "classes", "attributes", "idPrefix", "value",
+           "formGroup"}
+_RADIO_ITEM = {"text", "html", "value", "checked", "hint", "id", "disabled", "attributes"}
+
+
+def _radios_supported(params: dict) -> bool:
+    fieldset = params.get("fieldset") or {}
+    return (_only(params, _RADIOS) and _only(params.get("formGroup"), {"classes"})
+            and _only(fieldset, {"legend", "classes", "describedBy"})
+            and _only(fieldset.get("legend"), {"text", "html", "classes"})
+            and _only(params.get("hint"), {"text", "html", "classes"})
+            and _only(params.get("errorMessage"), _ERROR) and _simple_attributes(params.get("attributes"))
+            and all(item and _only(item, _RADIO_ITEM) and _only(item.get("hint"), {"text", "html", "classes"})
+                    and _simple_attributes(item.get("attributes")) for item in params.get("items") or ()))
+
+
+def govuk_radios(params: dict) -> Markup | None:
+    """govukRadios; None when params use a feature written only in the macro (conditional reveals, dividers,
+    a legend as the page heading...)."""
+    if not _radios_supported(params):
+        return None
+    id_prefix = params.get("idPrefix") or params["name"]
+    fieldset = params.get("fieldset")
+    described_by = (fieldset or {}).get("describedBy") or ""
+    inner = []
+    if params.get("hint"):
+        hint_id = f"{id_prefix}-hint"
+        described_by = f"{described_by} {hint_id}" if described_by else hint_id
+        inner.append(_hint(params["hint"], hint_id))
+    if params.get("errorMessage"):
+        error_id = f"{id_prefix}-error"
+        described_by = f"{described_by} {error_id}" if described_by else error_id
+        inner.append(_error(params["errorMessage"], error_id))
+    inner.append(f'<div class="govuk-radios{_classes(params.get("classes"))}"{_attributes(params.get("attributes"))}'
+                 f' data-module="govuk-radios">\n')
+    value = params.get("value")
+    for index, item in enumerate(params["items"], start=1):
+        item_id = item.get("id") or (f"{id_prefix}-{index}" if index > 1 else id_prefix)
+        checked = item.get("checked")
+        if not checked:
+            checked = bool(value) and item.get("value") == value and item.get("checked") is not False
+        item_hint = item.get("hint")
+        has_hint = bool(item_hint and (item_hint.get("text") or item_hint.get("html")))
+        hint_id = f"{item_id}-item-hint"
+        extra = (" checked" if checked else "") + (" disabled" if item.get("disabled") else "")
+        extra += f' aria-describedby="{escape(hint_id)}"' if has_hint else ""
+        extra += _attributes(item.get("attributes"))
+        inner.append(
+            f'<div class="govuk-radios__item">\n<input class="govuk-radios__input" id="{escape(item_id)}" '
+            f'name="{escape(params["name"])}" type="radio" value="{escape(item.get("value", ""))}"{extra}>\n'
+            f'{_label(item, item_id, "govuk-radios__label")}'
+            f'{_hint(item_hint, hint_id, "govuk-radios__hint") if has_hint else ""}</div>\n')
+    inner.append("</div>\n")
+    inner_html = "".join(inner)
+    if fieldset:
+        legend = fieldset.get("legend") or {}
+        legend_html = ""
+        if legend.get("html") or legend.get("text"):
+            legend_html = (f'<legend class="govuk-fieldset__legend{_classes(legend.get("classes"))}">\n'
+                           f'{_content(legend)}\n</legend>\n')
+        described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+        inner_html = (f'<fieldset class="govuk-fieldset{_classes(fieldset.get("classes"))}"{described}>\n'
+                      f'{legend_html}{inner_html}</fieldset>\n')
+    return _form_group(bool(params.get("errorMessage")), params.get("formGroup"), inner_html)
+
+
+# ---- text area
+
+
+_TEXTAREA = {"id", "name", "label", "hint", "errorMessage", "value", "rows", "classes", "attributes", "spellcheck",
+             "disabled", "autocomplete", "describedBy", "formGroup"}
+
+
+def govuk_textarea(params: dict) -> Markup | None:
+    """govukTextarea; None when params use a feature written only in the macro (a label as the page heading,
+    text before or after the input...)."""
+    if not (_only(params, _TEXTAREA) and _only(params.get("formGroup"), {"classes"})
+            and _only(params.get("label"), _PART) and _only(params.get("hint"), {"text", "html", "classes"})
+            and _only(params.get("errorMessage"), _ERROR) and _simple_attributes(params.get("attributes"))
+            and _simple_attributes((params.get("label") or {}).get("attributes"))):
+        return None
+    field_id = params.get("id") or params["name"]
+    described_by = params.get("describedBy") or ""
+    label = params.get("label") or {}
+    inner = [_label(label, field_id, attributes=label.get("attributes"))]
+    if params.get("hint"):
+        hint_id = f"{field_id}-hint"
+        described_by = f"{described_by} {hint_id}" if described_by else hint_id
+        inner.append(_hint(params["hint"], hint_id))
+    if params.get("errorMessage"):
+        error_id = f"{field_id}-error"
+        described_by = f"{described_by} {error_id}" if described_by else error_id
+        inner.append(_error(params["errorMessage"], error_id))
+    spellcheck = params.get("spellcheck")
+    extra = f' spellcheck="{str(spellcheck).lower()}"' if isinstance(spellcheck, bool) else ""
+    extra += " disabled" if params.get("disabled") else ""
+    extra += f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    extra += f' autocomplete="{escape(params["autocomplete"])}"' if params.get("autocomplete") else ""
+    extra += _attributes(params.get("attributes"))
+    error_class = " govuk-textarea--error" if params.get("errorMessage") else ""
+    inner.append(
+        f'<textarea class="govuk-textarea{error_class}{_classes(params.get("classes"))}" id="{escape(field_id)}" '
+        f'name="{escape(params["name"])}" rows="{escape(params.get("rows") or 5)}"{extra}>'
+        f'{escape(params.get("value", ""))}</textarea>\n')
+    return _form_group(bool(params.get("errorMessage")), params.get("formGroup"), "".join(inner))
+
+
+# ---- govuk-frontend-wtf widgets that write their markup with the functions above
+
+
+class GovRadioInput(wtforms_widgets.GovRadioInput):
+    """govuk-frontend-wtf's radios widget (same parameters), written by govuk_radios."""
+
+    def render(self, params):
+        return govuk_radios(params) or super().render(params)
+
+
+class GovTextArea(wtforms_widgets.GovTextArea):
+    """govuk-frontend-wtf's text area widget (same parameters), written by govuk_textarea."""
+
+    def render(self, params):
+        return govuk_textarea(params) or super().render(params)

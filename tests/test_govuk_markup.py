@@ -1,0 +1,104 @@
+"""The GOV.UK components written in Python (portal/govuk_markup.py) give their macros' markup."""
+import re
+
+import pytest
+from markupsafe import Markup
+
+from portal.govuk_markup import govuk_radios, govuk_table, govuk_textarea
+
+MACROS = {
+    govuk_table: ("table", "govukTable"),
+    govuk_radios: ("radios", "govukRadios"),
+    govuk_textarea: ("textarea", "govukTextarea"),
+}
+
+
+def normalised(html: str) -> str:
+    """Markup without the whitespace between tags and around text, which browsers and screen readers ignore."""
+    return re.sub(r"\s+", " ", re.sub(r"\s+<", "<", re.sub(r">\s+", ">", str(html)))).strip()
+
+
+def macro(app, function, params) -> str:
+    folder, name = MACROS[function]
+    with app.test_request_context():
+        return app.jinja_env.from_string(
+            f'{{% from "govuk_frontend_jinja/components/{folder}/macro.html" import {name} %}}{{{{ {name}(params) }}}}'
+        ).render(params=params)
+
+
+TABLES = [
+    {"rows": [[{"text": "A"}, {"text": "B"}]]},
+    {
+        "caption": "Providers & rates", "captionClasses": "govuk-table__caption--m",
+        "classes": "govuk-table--small-text-until-tablet", "attributes": {"data-module": "x", "id": "t1"},
+        "firstCellIsHeader": True,
+        "head": [{"text": "Name <b>"}, {"text": "Rate", "format": "numeric", "classes": "portal-nowrap"},
+                 {"html": "<abbr title=\"Care Quality Commission\">CQC</abbr>", "colspan": 2}],
+        "rows": [
+            [{"text": "Hales <Group>"}, {"text": "£16.20", "format": "numeric"},
+             {"html": Markup("<ul class=\"govuk-list\"><li>Fenland</li></ul>"), "rowspan": 2},
+             {"text": "Good", "classes": "portal-nowrap", "attributes": {"data-sort-value": "3"}}],
+            [],
+            [{"text": "DIAL", "classes": "x"}, {"text": 18}, {"html": "", "text": "fallback"}],
+        ],
+    },
+]
+
+SCALE = [{"text": f"{n}: words <{n}>", "value": str(n)} for n in range(6)]
+RADIOS = [
+    # as govuk-frontend-wtf maps a RadioField: an empty hint when the field has no description
+    {"name": "score_7", "items": SCALE, "hint": {"text": ""},
+     "fieldset": {"legend": {"text": "Question 1.2: How do you “recruit”?", "classes": "govuk-fieldset__legend--s"}}},
+    {"name": "standard_3", "idPrefix": "std-3", "classes": "govuk-radios--inline",
+     "items": [{"text": "Pass", "value": "pass", "checked": True}, {"text": "Fail", "value": "fail"}],
+     "hint": {"text": "Pick one", "classes": "extra"}, "errorMessage": {"text": "Say whether it meets <it>"},
+     "fieldset": {"legend": {"html": "<strong>Agreed</strong> result"}, "describedBy": "clock"},
+     "formGroup": {"classes": "portal-group"}, "attributes": {"data-x": "1"}},
+    {"name": "interest", "value": "yes",
+     "items": [{"text": "Yes", "value": "yes", "hint": {"text": "You know them"}},
+               {"html": "<b>No</b>", "value": "no", "id": "no-interest", "disabled": True,
+                "attributes": {"data-y": "2"}}],
+     "errorMessage": {"text": "Choose", "visuallyHiddenText": ""}},
+    {"name": "bare", "items": [{"text": "Only", "value": "only", "checked": False}], "value": "only"},
+]
+
+TEXTAREAS = [
+    {"id": "justification_7", "name": "justification_7", "label": {"text": "Why this score?"}, "attributes": {},
+     "hint": {"text": "Required: say why. At least 10 characters."}, "value": "", "rows": 4},
+    {"id": "reason_3", "name": "reason_3", "label": {"text": "Your reason for “X”", "classes": "govuk-label--s"},
+     "attributes": {"required": "required", "maxlength": 5000}, "hint": None, "value": "Line 1\nLine <2> & 3",
+     "errorMessage": {"text": "Enter a reason"}, "rows": 3, "classes": "portal-wide", "spellcheck": False,
+     "describedBy": "clock", "formGroup": {"classes": "g"}, "autocomplete": "off"},
+    {"name": "note", "label": {"html": "<span>Note</span>"}, "value": "  kept  ", "disabled": True},
+]
+
+
+@pytest.mark.parametrize("params", TABLES)
+def test_table_gives_the_macros_markup(app, params):
+    assert normalised(govuk_table(params)) == normalised(macro(app, govuk_table, params))
+    assert "&lt;Group&gt;" in str(govuk_table(TABLES[1]))
+
+
+@pytest.mark.parametrize("params", RADIOS)
+def test_radios_give_the_macros_markup(app, params):
+    assert normalised(govuk_radios(params)) == normalised(macro(app, govuk_radios, params))
+
+
+@pytest.mark.parametrize("params", TEXTAREAS)
+def test_text_area_gives_the_macros_markup_and_keeps_the_typed_text_exactly(app, params):
+    assert normalised(govuk_textarea(params)) == normalised(macro(app, govuk_textarea, params))
+    typed = re.search(r"<textarea[^>]*>(.*?)</textarea>", str(govuk_textarea(params)), re.S).group(1)
+    assert typed == re.search(r"<textarea[^>]*>(.*?)</textarea>", macro(app, govuk_textarea, params), re.S).group(1)
+
+
+def test_parameters_only_the_macro_knows_are_left_to_the_macro():
+    assert govuk_radios({"name": "x", "items": [{"text": "A", "value": "a", "conditional": {"html": "<p>More</p>"}}]}) is None
+    assert govuk_radios({"name": "x", "items": [{"divider": "or"}]}) is None
+    assert govuk_radios({"name": "x", "items": SCALE, "fieldset": {"legend": {"text": "Q", "isPageHeading": True}}}) is None
+    assert govuk_textarea({"name": "x", "label": {"text": "L", "isPageHeading": True}}) is None
+
+
+def test_templates_call_the_python_table(app):
+    with app.test_request_context():
+        html = app.jinja_env.from_string("{{ govukTable(params) }}").render(params=TABLES[0])
+    assert normalised(html) == normalised(govuk_table(TABLES[0]))
