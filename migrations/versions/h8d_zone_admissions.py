@@ -2,7 +2,7 @@
 the memberships already on the call-off lists
 
 Revision ID: h8d_zone_admissions
-Revises: h3a_documents
+Revises: h8a_two_step
 Create Date: 2026-11-23 03:31:07.376248
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h8d_zone_admissions'
-down_revision = 'h3a_documents'
+down_revision = 'h8a_two_step'
 branch_labels = None
 depends_on = None
 
