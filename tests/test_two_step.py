@@ -339,6 +339,7 @@ def test_a_council_requirement_sends_staff_to_set_up_and_nowhere_else(client, db
     page = _send(client, "GET", "/council/sign-in").get_data(as_text=True)
     assert "Require two-step verification for council staff" in page
     assert "Service-user panel members are never made to use it" in page
+    assert "You do not use two-step verification yourself yet" in page
     _send(client, "POST", "/council/sign-in", data={"require_two_step": "y"})
     db.session.refresh(council.authority)
     assert council.authority.require_two_step_for_staff
@@ -440,3 +441,71 @@ def test_unknown_addresses_are_counted_alike(client, db, council):
         _password(client, User(email="nobody@cambs.example"), password="wrong guess")
     text = _password(client, User(email="NOBODY@cambs.example")).get_data(as_text=True)
     assert "Too many wrong passwords for this account" in text
+
+
+def test_two_step_forms_refuse_a_post_without_a_csrf_token(app, client, db, council, frozen_clock, monkeypatch):
+    from tests.test_permission_matrix import _diff, _snapshot
+
+    secret, _ = _turn_on(db, council.evaluator1)
+    frozen_clock.advance(seconds=30)
+    _password(client, council.commissioner)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # on, as in production
+    samples = [
+        ("/council/sign-in", {"require_two_step": "y"}),
+        (f"/council/staff/{council.evaluator1.id}/reset-two-step", {}),
+        ("/account/two-step/set-up", {"code": "123456"}),
+    ]
+    for url, data in samples:
+        before = _snapshot()
+        response = _send(client, "POST", url, data=data)
+        assert response.status_code == 400, f"POST {url} without a CSRF token: {response.status_code}"
+        assert not _diff(before, _snapshot()), f"POST {url} without a CSRF token changed something"
+    half_signed_in, evaluator = app.test_client(), app.test_client()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    _password(half_signed_in, council.evaluator1)
+    _password(evaluator, council.evaluator1)
+    _send(evaluator, "POST", "/sign-in/code", data={"code": _code(secret)})
+    frozen_clock.advance(seconds=30)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    before = _snapshot()
+    response = _send(half_signed_in, "POST", "/sign-in/code", data={"code": _code(secret)})
+    assert response.status_code == 400 and not _diff(before, _snapshot())
+    for url, data in [("/account/two-step/turn-off", {"password": PASSWORD, "code": _code(secret)}),
+                      ("/account/two-step/new-recovery-codes", {"code": _code(secret)})]:
+        before = _snapshot()
+        response = _send(evaluator, "POST", url, data=data)
+        assert response.status_code == 400, f"POST {url} without a CSRF token: {response.status_code}"
+        assert not _diff(before, _snapshot()), f"POST {url} without a CSRF token changed something"
+
+
+def test_the_council_page_runs_the_same_queries_for_many_staff(client, db, council):
+    from portal.auth.models import Role
+    from portal.demo import create_staff
+    from portal.querycount import count_queries
+
+    _turn_on(db, council.evaluator1)
+    _password(client, council.commissioner)
+
+    def queries():
+        db.session.expunge_all()  # as in a fresh request: nothing already loaded
+        with count_queries() as counted:
+            page = _send(client, "GET", "/council/sign-in").get_data(as_text=True)
+        return counted[0], page
+
+    few, _ = queries()
+    authority = db.session.merge(council.authority)
+    for n in range(20):
+        person = create_staff(authority, Role.evaluator, f"officer{n}@cambs.example", f"Officer {n:02d}")
+        if n % 2:
+            _turn_on(db, person)
+    db.session.commit()
+    many, page = queries()
+    assert "Officer 19" in page and page.count(">Reset<") == 11
+    assert many == few <= 10, (few, many)
+
+
+def test_the_reset_page_says_when_there_is_nothing_to_reset(client, db, council):
+    _password(client, council.commissioner)
+    page = _send(client, "GET", f"/council/staff/{council.evaluator1.id}/reset-two-step").get_data(as_text=True)
+    assert "Tom Evans does not have two-step verification on, so there is nothing to reset" in page
+    assert "govuk-button--warning" not in page

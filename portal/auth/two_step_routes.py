@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
-from portal.core import DomainError
+from portal.core import DomainError, carry_out
 from portal.extensions import db
 
 from . import bp, limits, two_step
@@ -201,14 +201,8 @@ def reset_two_step(user_id):
         abort(404)  # another council's people, providers and one's own account: not this page
     form = ConfirmResetForm()
     if form.validate_on_submit():
-        try:
-            two_step.reset_by_commissioner(staff, _me())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"Two-step verification is reset for {staff.name}. We have emailed them.", "success")
+        carry_out(lambda: two_step.reset_by_commissioner(staff, _me()),
+                  done=f"Two-step verification is reset for {staff.name}. We have emailed them.")
         return redirect(url_for("auth.council_sign_in"))
     return render_template("auth/reset_two_step.html", title=f"Reset two-step verification for {staff.name}",
                            staff=staff, form=form)
