@@ -45,9 +45,12 @@ def init_app(app: Flask) -> None:
     if app.config.get("QUERY_COUNT_HEADER"):
         _listen()
 
-        @app.before_request
         def start_counting():
             g.query_count = 0
+
+        # first of all the request hooks, so the queries of signing the user in and checking the session (and
+        # any other hook registered before this one) are counted as the page's too
+        app.before_request_funcs.setdefault(None, []).insert(0, start_counting)
 
         @app.after_request
         def query_count_header(response: Response) -> Response:

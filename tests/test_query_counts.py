@@ -135,6 +135,8 @@ def test_query_count_header_and_baseline_only_in_the_bench_configuration(app, mo
     response = bench.get("/_bench/baseline?queries=4")
     assert response.status_code == 200 and response.headers["X-Query-Count"] == "4"
     assert bench.get("/_bench/baseline?queries=2&layout=1").headers["X-Query-Count"] == "2"
+    # counting starts before every other hook (loading the signed-in user, the idle-session check...)
+    assert bench.application.before_request_funcs[None][0].__name__ == "start_counting"
 
     monkeypatch.setenv("SECRET_KEY", "test-only")
     production = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://").test_client()
