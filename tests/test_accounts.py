@@ -120,6 +120,14 @@ def test_activity_keeps_the_session(client, council):
     assert _send(client, "GET", "/commissioning/").status_code == 200
 
 
+def test_account_pages_have_a_way_back(client, council):
+    forgot = _send(client, "GET", "/forgot-password").get_data(as_text=True)
+    assert re.search(r'<a href="/sign-in" class="govuk-back-link">Back</a>', forgot)
+    _send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    change = _send(client, "GET", "/account/password").get_data(as_text=True)
+    assert re.search(r'<a href="/" class="govuk-back-link">Back</a>', change)
+
+
 def test_changing_the_password_signs_out_every_other_session(app, council, db):
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):

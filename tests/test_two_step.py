@@ -274,6 +274,7 @@ def test_turning_off_needs_the_password_and_a_code_and_is_audited_and_emailed(ap
 
     page = _send(client, "GET", "/account/two-step/turn-off").get_data(as_text=True)
     assert "enter your password and the code your authenticator app shows now" in page
+    assert 'govuk-button--warning' in page  # red: it makes the account less safe
     frozen_clock.advance(seconds=30)
     wrong_password = _send(client, "POST", "/account/two-step/turn-off",
                            data={"password": "not my password", "code": _code(secret)}).get_data(as_text=True)

@@ -59,6 +59,7 @@ def change_password():
             flash("Your password is changed. You have been signed out on every other device.", "success")
             return redirect(url_for("auth.home"))
     return render_template("form_page.html", form=form, title="Change your password", field_params=PASSWORD_PARAMS,
+                           back_url=url_for("auth.home"),
                            intro="Changing your password signs you out on every other device.")
 
 
@@ -82,7 +83,7 @@ def forgot_password():
             db.session.commit()
         # the same answer whether or not there is an account: nobody learns who has one
         return render_template("auth/reset_sent.html", title="Check your email", email=email)
-    return render_template("form_page.html", form=form, title="Reset your password",
+    return render_template("form_page.html", form=form, title="Reset your password", back_url=url_for("auth.sign_in"),
                            intro="Enter the email address you sign in with. We will send you a link to choose a new password.")
 
 

@@ -163,6 +163,7 @@ def two_step_turn_off():
                   "again straight away, for example with your new phone.")
     params = dict(CODE_PARAMS, password={"autocomplete": "current-password"})
     params["code"] = dict(CODE_PARAMS["code"], inputmode="text")  # a recovery code has letters
+    params["submit"] = {"classes": "govuk-button--warning"}  # it makes the account less safe
     return render_template("form_page.html", form=form, title="Turn off two-step verification",
                            back_url=url_for("auth.two_step_page"), field_params=params, intro=intro)
 
