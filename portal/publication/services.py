@@ -166,7 +166,7 @@ def member_records(system: PurchasingSystem, lot_id: int | None = None, zone_id:
                    status: MembershipStatus | None = MembershipStatus.active, batch_size: int = 500) -> Iterator[dict]:
     """The call-off list for the downloads: one dict per member, with the list of zones it serves.
 
-    One query whatever the length, fetched in batches (rows of one member arrive together, so a member
+    One query whatever the length (Core rows on the session's connection: no ORM work per row), fetched in batches (rows of one member arrive together, so a member
     is complete when the next one starts), so a long list streams without being held in memory.
     Same members and order as active_members (status None: every member). With a zone filter only that
     zone is given. Keys starting with an underscore are for the OCDS package, not the published fields.
@@ -197,7 +197,7 @@ def member_records(system: PurchasingSystem, lot_id: int | None = None, zone_id:
     record = None
     for (membership_id, lot_number, lot_title, legal_name, trading_name, company_number, cqc_id, cqc_rating,
          zone_name, rate, admitted_on, application_id, stored_status, suspended_until, changed_at,
-         category, change_id, from_status, postcode) in db.session.execute(stmt):
+         category, change_id, from_status, postcode) in db.session.connection().execute(stmt):
         if record is not None and record["membership_id"] != membership_id:
             yield record
             record = None
