@@ -5,7 +5,10 @@ import time
 import pytest
 from flask import g
 
+from sqlalchemy import func, select
+
 from portal import create_app
+from portal.auth.models import User
 from portal.auth.passwords import password_problem
 from portal.extensions import limiter
 from portal.mail.models import OutboxEmail
@@ -51,6 +54,20 @@ def test_registration_uses_the_policy(client, db):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "too common" in page
     assert 'value="Hill Care Ltd"' in page  # typed data kept
+
+
+def test_registration_refused_by_the_service_says_where_and_keeps_what_was_typed(client, db):
+    form = {"legal_name": "Hill Care Ltd", "companies_house_number": "01234567", "address": "1 High Street",
+            "postcode": "PE1 1HF", "name": "Jo Bloggs", "email": "jo@hill.example",
+            "password": "kettle moor lamp", "confirm_password": "kettle moor lamp"}
+    assert _send(client, "POST", "/register", data=form).status_code == 302
+    _send(client, "POST", "/sign-out")
+    again = _send(client, "POST", "/register", data=dict(form, companies_house_number="")).get_data(as_text=True)
+    assert 'href="#email">An account with this email address already exists' in again
+    assert 'value="Hill Care Ltd"' in again
+    other = _send(client, "POST", "/register", data=dict(form, email="sam@hill.example")).get_data(as_text=True)
+    assert 'href="#companies_house_number">An organisation with this Companies House number' in other
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1  # nothing half-written
 
 
 @pytest.fixture()

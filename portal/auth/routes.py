@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.audit.services import record_event
 from portal.clock import now
-from portal.core import DomainError
+from portal.core import carry_out
 from portal.extensions import db, limiter, login_manager
 from portal.onboarding.models import CQCRating
 from portal.onboarding.services import register_provider
@@ -166,8 +166,8 @@ def register():
         return redirect(home_for(current_user))
     form = RegisterProviderForm()
     if form.validate_on_submit():
-        try:
-            user = register_provider(
+        outcome = carry_out(
+            lambda: register_provider(
                 legal_name=form.legal_name.data,
                 trading_name=form.trading_name.data or "",
                 companies_house_number=form.companies_house_number.data or None,
@@ -179,14 +179,11 @@ def register():
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_error(str(error), "email" if "email" in str(error) else "companies_house_number")
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(f"{user.organisation.legal_name} is registered. You can now apply to join a purchasing system.",
-                  "success")
+            ),
+            form=form, field=lambda message: "email" if "email" in message else "companies_house_number",
+            done=lambda user: f"{user.organisation.legal_name} is registered. "
+                              "You can now apply to join a purchasing system.")
+        if outcome:
+            login_user(outcome.value)
             return redirect(url_for("onboarding.dashboard"))
     return render_template("auth/register.html", form=form)
