@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -166,3 +167,14 @@ def make_provider(db):
         return user
 
     return make
+
+
+def send(client, method, url, **kwargs):
+    """One request as the client's own cookie says. The tests share one app context with the requests, so
+    the signed-in user Flask-Login keeps on `g` is dropped before and after: each client is known by its
+    own cookie, as several browsers would be."""
+    g.pop("_login_user", None)
+    try:
+        return client.open(url, method=method, **kwargs)
+    finally:
+        g.pop("_login_user", None)

@@ -3,8 +3,6 @@ import re
 import time
 
 import pytest
-from flask import g
-
 from sqlalchemy import func, select
 
 from portal import create_app
@@ -12,6 +10,7 @@ from portal.auth.models import User
 from portal.auth.passwords import password_problem
 from portal.extensions import limiter
 from portal.mail.models import OutboxEmail
+from tests.conftest import send
 
 PASSWORD = "care-dps-demo-password"
 
@@ -39,16 +38,10 @@ def test_long_unusual_passwords_pass_without_composition_rules(password):
     assert password_problem(password, email="priya.shah@cambs.example", name="Priya Shah") is None
 
 
-def _send(client, method, url, **kwargs):
-    g.pop("_login_user", None)
-    try:
-        return client.open(url, method=method, **kwargs)
-    finally:
-        g.pop("_login_user", None)
 
 
 def test_registration_uses_the_policy(client, db):
-    response = _send(client, "POST", "/register", data={
+    response = send(client, "POST", "/register", data={
         "legal_name": "Hill Care Ltd", "address": "1 High Street", "postcode": "PE1 1HF", "name": "Jo Bloggs",
         "email": "jo@hill.example", "password": "password12345", "confirm_password": "password12345"})
     page = response.get_data(as_text=True)
@@ -60,12 +53,12 @@ def test_registration_refused_by_the_service_says_where_and_keeps_what_was_typed
     form = {"legal_name": "Hill Care Ltd", "companies_house_number": "01234567", "address": "1 High Street",
             "postcode": "PE1 1HF", "name": "Jo Bloggs", "email": "jo@hill.example",
             "password": "kettle moor lamp", "confirm_password": "kettle moor lamp"}
-    assert _send(client, "POST", "/register", data=form).status_code == 302
-    _send(client, "POST", "/sign-out")
-    again = _send(client, "POST", "/register", data=dict(form, companies_house_number="")).get_data(as_text=True)
+    assert send(client, "POST", "/register", data=form).status_code == 302
+    send(client, "POST", "/sign-out")
+    again = send(client, "POST", "/register", data=dict(form, companies_house_number="")).get_data(as_text=True)
     assert 'href="#email">An account with this email address already exists' in again
     assert 'value="Hill Care Ltd"' in again
-    other = _send(client, "POST", "/register", data=dict(form, email="sam@hill.example")).get_data(as_text=True)
+    other = send(client, "POST", "/register", data=dict(form, email="sam@hill.example")).get_data(as_text=True)
     assert 'href="#companies_house_number">An organisation with this Companies House number' in other
     assert db.session.scalar(select(func.count()).select_from(User)) == 1  # nothing half-written
 
@@ -84,16 +77,16 @@ def limited(app, db):
 def test_sign_in_is_limited_per_account_whatever_the_address(limited, council):
     client = limited
     for n in range(5):
-        response = _send(client, "POST", "/sign-in", data={"email": council.evaluator1.email, "password": "wrong"},
+        response = send(client, "POST", "/sign-in", data={"email": council.evaluator1.email, "password": "wrong"},
                          environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
         assert response.status_code == 200
-    response = _send(client, "POST", "/sign-in", data={"email": council.evaluator1.email, "password": PASSWORD},
+    response = send(client, "POST", "/sign-in", data={"email": council.evaluator1.email, "password": PASSWORD},
                      environ_base={"REMOTE_ADDR": "10.0.0.99"})
     assert response.status_code == 429
     page = response.get_data(as_text=True)
     assert "Too many attempts" in page and "this account" in page
     # another account from the same address is not affected
-    response = _send(client, "POST", "/sign-in", data={"email": council.evaluator2.email, "password": PASSWORD},
+    response = send(client, "POST", "/sign-in", data={"email": council.evaluator2.email, "password": PASSWORD},
                      environ_base={"REMOTE_ADDR": "10.0.0.99"})
     assert response.status_code == 302
 
@@ -101,14 +94,14 @@ def test_sign_in_is_limited_per_account_whatever_the_address(limited, council):
 def test_sign_in_is_limited_per_address(limited, council):
     client = limited
     for n in range(10):
-        _send(client, "POST", "/sign-in", data={"email": f"nobody{n}@example.com", "password": "wrong"})
-    response = _send(client, "POST", "/sign-in", data={"email": council.evaluator2.email, "password": PASSWORD})
+        send(client, "POST", "/sign-in", data={"email": f"nobody{n}@example.com", "password": "wrong"})
+    response = send(client, "POST", "/sign-in", data={"email": council.evaluator2.email, "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many sign-in attempts" in response.get_data(as_text=True)
 
 
 def test_session_cookie_flags(client, council, app):
-    response = _send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    response = send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     from config import ProductionConfig
@@ -116,54 +109,54 @@ def test_session_cookie_flags(client, council, app):
 
 
 def test_idle_session_ends_and_says_so(client, council, app):
-    _send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
-    assert _send(client, "GET", "/commissioning/").status_code == 200
+    send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    assert send(client, "GET", "/commissioning/").status_code == 200
     with client.session_transaction() as session:
         session["last_seen"] = time.time() - 31 * 60
-    response = _send(client, "GET", "/commissioning/")
+    response = send(client, "GET", "/commissioning/")
     assert response.status_code == 302 and response.location.endswith("/signed-out")
-    page = _send(client, "GET", "/signed-out").get_data(as_text=True)
+    page = send(client, "GET", "/signed-out").get_data(as_text=True)
     assert "You have been signed out" in page and "30 minutes" in page
-    assert _send(client, "GET", "/commissioning/").status_code == 302  # to sign in
+    assert send(client, "GET", "/commissioning/").status_code == 302  # to sign in
 
 
 def test_activity_keeps_the_session(client, council):
-    _send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
     with client.session_transaction() as session:
         session["last_seen"] = time.time() - 29 * 60
-    assert _send(client, "POST", "/session/keep-alive").status_code == 204
+    assert send(client, "POST", "/session/keep-alive").status_code == 204
     with client.session_transaction() as session:
         assert time.time() - session["last_seen"] < 5
-    assert _send(client, "GET", "/commissioning/").status_code == 200
+    assert send(client, "GET", "/commissioning/").status_code == 200
 
 
 def test_account_pages_have_a_way_back(client, council):
-    forgot = _send(client, "GET", "/forgot-password").get_data(as_text=True)
+    forgot = send(client, "GET", "/forgot-password").get_data(as_text=True)
     assert re.search(r'<a href="/sign-in" class="govuk-back-link">Back</a>', forgot)
-    _send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
-    change = _send(client, "GET", "/account/password").get_data(as_text=True)
+    send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    change = send(client, "GET", "/account/password").get_data(as_text=True)
     assert re.search(r'<a href="/" class="govuk-back-link">Back</a>', change)
 
 
 def test_changing_the_password_signs_out_every_other_session(app, council, db):
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):
-        _send(device, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
-    refused = _send(laptop, "POST", "/account/password", data={
+        send(device, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    refused = send(laptop, "POST", "/account/password", data={
         "current_password": "not it", "password": "new kettle moor lamp", "confirm_password": "new kettle moor lamp"})
     assert "Your current password is not correct" in refused.get_data(as_text=True)
-    response = _send(laptop, "POST", "/account/password", data={
+    response = send(laptop, "POST", "/account/password", data={
         "current_password": PASSWORD, "password": "new kettle moor lamp", "confirm_password": "new kettle moor lamp"})
     assert response.status_code == 302
-    assert _send(laptop, "GET", "/commissioning/").status_code == 200
-    assert _send(phone, "GET", "/commissioning/").status_code == 302  # signed out there
+    assert send(laptop, "GET", "/commissioning/").status_code == 200
+    assert send(phone, "GET", "/commissioning/").status_code == 302  # signed out there
     db.session.refresh(council.commissioner)
     assert council.commissioner.check_password("new kettle moor lamp")
 
 
 def test_password_reset_by_a_single_use_expiring_link(client, council, db, monkeypatch):
-    response = _send(client, "POST", "/forgot-password", data={"email": council.evaluator1.email.upper()})
-    same_for_nobody = _send(client, "POST", "/forgot-password", data={"email": "nobody@nowhere.example"})
+    response = send(client, "POST", "/forgot-password", data={"email": council.evaluator1.email.upper()})
+    same_for_nobody = send(client, "POST", "/forgot-password", data={"email": "nobody@nowhere.example"})
     def shown(page, email):
         return re.sub(r'nonce="[^"]+"', "", page.get_data(as_text=True).replace(email, "X"))
 
@@ -171,20 +164,20 @@ def test_password_reset_by_a_single_use_expiring_link(client, council, db, monke
     emails = OutboxEmail.query.all()
     assert [e.to for e in emails] == [council.evaluator1.email]
     link = re.search(r"http://localhost(/reset-password/\S+)", emails[0].body).group(1)
-    assert _send(client, "GET", link).status_code == 200
-    weak = _send(client, "POST", link, data={"password": "password12345", "confirm_password": "password12345"})
+    assert send(client, "GET", link).status_code == 200
+    weak = send(client, "POST", link, data={"password": "password12345", "confirm_password": "password12345"})
     assert "too common" in weak.get_data(as_text=True)
-    done = _send(client, "POST", link, data={"password": "fresh garden gate key", "confirm_password": "fresh garden gate key"})
+    done = send(client, "POST", link, data={"password": "fresh garden gate key", "confirm_password": "fresh garden gate key"})
     assert done.status_code == 302
-    assert _send(client, "GET", link).status_code == 404  # used once
-    assert "This link does not work" in _send(client, "GET", link).get_data(as_text=True)
+    assert send(client, "GET", link).status_code == 404  # used once
+    assert "This link does not work" in send(client, "GET", link).get_data(as_text=True)
     db.session.refresh(council.evaluator1)
     assert council.evaluator1.check_password("fresh garden gate key")
 
 
 def test_reset_link_expires_after_an_hour(client, council, monkeypatch):
-    _send(client, "POST", "/forgot-password", data={"email": council.evaluator1.email})
+    send(client, "POST", "/forgot-password", data={"email": council.evaluator1.email})
     link = re.search(r"http://localhost(/reset-password/\S+)", OutboxEmail.query.one().body).group(1)
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 3601)
-    assert _send(client, "GET", link).status_code == 404
+    assert send(client, "GET", link).status_code == 404

@@ -1,8 +1,8 @@
 """Security headers on every response, errors and downloads included; CSRF on every state-changing request."""
 import pytest
-from flask import g
 
 from portal import create_app
+from tests.conftest import send
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -19,12 +19,6 @@ def _check_headers(response, what):
     assert "unsafe-inline" not in csp, what
 
 
-def _send(client, method, url, **kwargs):
-    g.pop("_login_user", None)
-    try:
-        return client.open(url, method=method, **kwargs)
-    finally:
-        g.pop("_login_user", None)
 
 
 def test_headers_on_pages_errors_and_downloads(client, login, council, system):
@@ -32,10 +26,10 @@ def test_headers_on_pages_errors_and_downloads(client, login, council, system):
              ("GET", "/static/portal.css"), ("GET", "/assets/images/favicon.ico"),
              ("GET", f"/call-off-lists/{system.slug}.csv"), ("GET", "/commissioning/")]
     for method, url in cases:
-        _check_headers(_send(client, method, url), f"anonymous {method} {url}")
+        _check_headers(send(client, method, url), f"anonymous {method} {url}")
     login(council.commissioner)
     for method, url in cases + [("GET", "/evaluation/"), ("GET", "/audit/export.csv")]:
-        _check_headers(_send(client, method, url), f"commissioner {method} {url}")
+        _check_headers(send(client, method, url), f"commissioner {method} {url}")
 
 
 def test_headers_on_a_server_error(app, client, db, monkeypatch):
@@ -46,7 +40,7 @@ def test_headers_on_a_server_error(app, client, db, monkeypatch):
 
     monkeypatch.setattr(services, "published_systems", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    response = _send(client, "GET", "/call-off-lists/")
+    response = send(client, "GET", "/call-off-lists/")
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
     _check_headers(response, "500 page")
@@ -71,16 +65,16 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(app, client, 
     ]
     for url, data in samples:
         before = _snapshot()
-        response = _send(client, "POST", url, data=data)
+        response = send(client, "POST", url, data=data)
         assert response.status_code == 400, f"POST {url} without a CSRF token: {response.status_code}"
         assert "Sorry, there is a problem with your request" in response.get_data(as_text=True)
         assert not _diff(before, _snapshot()), f"POST {url} without a CSRF token changed something"
     # with the token from the form, the same request goes through
-    page = _send(client, "GET", f"/commissioning/rounds/{round_.id}/close-early").get_data(as_text=True)
+    page = send(client, "GET", f"/commissioning/rounds/{round_.id}/close-early").get_data(as_text=True)
     import re
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
         re.search(r'name="csrf_token" value="([^"]+)"', page)
-    response = _send(client, "POST", f"/commissioning/rounds/{round_.id}/close-early",
+    response = send(client, "POST", f"/commissioning/rounds/{round_.id}/close-early",
                      data={"csrf_token": token.group(1), "reason": "Every provider has submitted"})
     assert response.status_code == 302

@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from typing import Callable
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from portal.auth.models import Role
@@ -33,6 +32,7 @@ from portal.commissioning import services as commissioning
 from portal.commissioning.models import Membership
 from portal.onboarding import clarifications, colleagues, organisations
 from portal.onboarding import services as onboarding
+from tests.conftest import send
 
 ROLES = ["anonymous", "provider_a", "provider_b", "evaluator", "evaluator_unassigned", "evaluator_conflicted",
          "panel", "commissioner", "other_commissioner"]
@@ -573,13 +573,7 @@ def _build_world(phase, council, system, make_round, make_provider, frozen_clock
 
 
 def _send(client, method, url, data=None):
-    """One request as the client's user. The tests share one app context with the requests, so the
-    signed-in user Flask-Login keeps on `g` is dropped first: each client is known by its own cookie."""
-    g.pop("_login_user", None)
-    try:
-        return client.open(url, method=method, data=data)
-    finally:
-        g.pop("_login_user", None)
+    return send(client, method, url, data=data)
 
 
 def _clients(app, w):

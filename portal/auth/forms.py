@@ -121,40 +121,34 @@ class ResetPasswordForm(BaseForm):
 APP_CODE_HINT = "The 6-digit code your authenticator app shows now, like 123456"
 
 
-class TwoStepCodeForm(BaseForm):
-    """The second step of signing in: a code from the app, or a recovery code."""
-    code = StringField("Code from your authenticator app", widget=GovTextInput(),
-                       description=APP_CODE_HINT + ". If you cannot use your app, enter one of your recovery codes.",
+def _code_field(description: str = APP_CODE_HINT) -> StringField:
+    """The box for a code from the authenticator app (or a recovery code, where the description says so)."""
+    return StringField("Code from your authenticator app", widget=GovTextInput(), description=description,
                        validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
                                    Length(max=40, message="Enter the 6-digit code from your authenticator app"),
                                    no_control_characters])
+
+
+class TwoStepCodeForm(BaseForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+    code = _code_field(APP_CODE_HINT + ". If you cannot use your app, enter one of your recovery codes.")
     submit = SubmitButton("Continue")
 
 
 class SetUpTwoStepForm(BaseForm):
-    code = StringField("Code from your authenticator app", widget=GovTextInput(), description=APP_CODE_HINT,
-                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
-                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
-                                   no_control_characters])
+    code = _code_field()
     submit = SubmitButton("Turn on two-step verification")
 
 
 class NewRecoveryCodesForm(BaseForm):
-    code = StringField("Code from your authenticator app", widget=GovTextInput(), description=APP_CODE_HINT,
-                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
-                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
-                                   no_control_characters])
+    code = _code_field()
     submit = SubmitButton("Make new recovery codes")
 
 
 class TurnOffTwoStepForm(BaseForm):
     password = PasswordField("Your password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password")])
-    code = StringField("Code from your authenticator app", widget=GovTextInput(),
-                       description=APP_CODE_HINT + ", or one of your recovery codes",
-                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
-                                   Length(max=40, message="Enter the 6-digit code from your authenticator app"),
-                                   no_control_characters])
+    code = _code_field(APP_CODE_HINT + ", or one of your recovery codes")
     submit = SubmitButton("Turn off two-step verification")
 
 
