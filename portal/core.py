@@ -37,7 +37,7 @@ def enum_column(cls, length: int = 30) -> Enum:
     return Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
-class Outcome:
+class Attempt:
     """What `carry_out` did: true when the change is committed; `value` is what the service returned."""
 
     def __init__(self, ok: bool, value=None, error: DomainError | None = None):
@@ -56,7 +56,7 @@ def _field_for(message: str, field) -> str | None:
     return field
 
 
-def carry_out(action, *, form=None, field=None, done=None) -> Outcome:
+def carry_out(action, *, form=None, field=None, done=None) -> Attempt:
     """Make a request's one change: run `action` (a call into a service), then commit and flash `done`
     (a sentence, or a function of the service's result giving one) as success.
 
@@ -78,8 +78,8 @@ def carry_out(action, *, form=None, field=None, done=None) -> Outcome:
             flash(message, "error")
         else:
             form.add_error(message, _field_for(message, field))
-        return Outcome(False, error=error)
+        return Attempt(False, error=error)
     db.session.commit()
     if done is not None:
         flash(done(value) if callable(done) else done, "success")
-    return Outcome(True, value)
+    return Attempt(True, value)

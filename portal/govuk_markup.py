@@ -105,6 +105,20 @@ def _error(error: dict, error_id: str) -> str:
             f'{prefix}{_content(error)}\n</p>\n')
 
 
+def _hint_and_error(params: dict, id_base: str, described_by: str, inner: list) -> str:
+    """Append a field's hint and error message (as the macros place them) to inner; return aria-describedby
+    with their ids added."""
+    if params.get("hint"):
+        hint_id = f"{id_base}-hint"
+        described_by = f"{described_by} {hint_id}" if described_by else hint_id
+        inner.append(_hint(params["hint"], hint_id))
+    if params.get("errorMessage"):
+        error_id = f"{id_base}-error"
+        described_by = f"{described_by} {error_id}" if described_by else error_id
+        inner.append(_error(params["errorMessage"], error_id))
+    return described_by
+
+
 def _label(label: dict, for_id: str, classes: str = "", attributes=None) -> str:
     if not (label.get("html") or label.get("text")):
         return ""
@@ -151,14 +165,7 @@ def govuk_radios(params: dict) -> Markup | None:
     fieldset = params.get("fieldset")
     described_by = (fieldset or {}).get("describedBy") or ""
     inner = []
-    if params.get("hint"):
-        hint_id = f"{id_prefix}-hint"
-        described_by = f"{described_by} {hint_id}" if described_by else hint_id
-        inner.append(_hint(params["hint"], hint_id))
-    if params.get("errorMessage"):
-        error_id = f"{id_prefix}-error"
-        described_by = f"{described_by} {error_id}" if described_by else error_id
-        inner.append(_error(params["errorMessage"], error_id))
+    described_by = _hint_and_error(params, id_prefix, described_by, inner)
     inner.append(f'<div class="govuk-radios{_classes(params.get("classes"))}"{_attributes(params.get("attributes"))}'
                  f' data-module="govuk-radios">\n')
     value = params.get("value")
@@ -211,14 +218,7 @@ def govuk_textarea(params: dict) -> Markup | None:
     described_by = params.get("describedBy") or ""
     label = params.get("label") or {}
     inner = [_label(label, field_id, attributes=label.get("attributes"))]
-    if params.get("hint"):
-        hint_id = f"{field_id}-hint"
-        described_by = f"{described_by} {hint_id}" if described_by else hint_id
-        inner.append(_hint(params["hint"], hint_id))
-    if params.get("errorMessage"):
-        error_id = f"{field_id}-error"
-        described_by = f"{described_by} {error_id}" if described_by else error_id
-        inner.append(_error(params["errorMessage"], error_id))
+    described_by = _hint_and_error(params, field_id, described_by, inner)
     spellcheck = params.get("spellcheck")
     extra = f' spellcheck="{str(spellcheck).lower()}"' if isinstance(spellcheck, bool) else ""
     extra += " disabled" if params.get("disabled") else ""
