@@ -32,6 +32,16 @@ class NotAllowed(DomainError):
     """The actor may not do this to this object (a route answers 403)."""
 
 
+def whole_number(raw) -> int | None:
+    """Text from a form or cookie as a whole number a database integer column holds, or None.
+
+    Only the digits 0-9 count: "²" and "٣" are digits to str.isdigit() but int() refuses the first, and more
+    than nine digits would overflow PostgreSQL's integer."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return None
+    return int(raw)
+
+
 def enum_column(cls, length: int = 30) -> Enum:
     """An enum stored as its value in a short string column, checked by SQLAlchemy (no native types)."""
     return Enum(cls, native_enum=False, length=length, validate_strings=True)

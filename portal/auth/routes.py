@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.audit.services import record_event
 from portal.clock import now
-from portal.core import carry_out
+from portal.core import carry_out, whole_number
 from portal.extensions import db, limiter, login_manager
 from portal.onboarding.models import CQCRating
 from portal.onboarding.services import register_provider
@@ -32,9 +32,9 @@ def load_user(session_id: str):
     """The signed-in user, unless their account was deactivated or removed, or the password changed, since
     they signed in."""
     user_id, _, _fingerprint = (session_id or "").partition(":")
-    if not user_id.isdigit():
+    if whole_number(user_id) is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, whole_number(user_id))
     if user is None or not user.is_active or not hmac.compare_digest(session_id_for(user), session_id):
         return None
     return user

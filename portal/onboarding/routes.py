@@ -8,7 +8,7 @@ from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
 from portal.clock import london, now
 from portal.commissioning.models import MinimumStandard, PurchasingSystem, Question, Round, StandardKind
-from portal.core import DomainError, carry_out
+from portal.core import DomainError, carry_out, whole_number
 from portal.extensions import db
 
 from . import bp, services
@@ -158,7 +158,7 @@ def question(application_id, question_id):
         form.text.data = answer.text if answer else ""
         form.version.data = str(answer.version) if answer else ""
     if form.validate_on_submit():
-        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+        expected = whole_number(form.version.data)
         outcome = carry_out(lambda: services.save_answer(application, question, current_user, form.text.data or "",
                                                          expected_version=expected), form=form, field="text")
         if outcome:
@@ -363,10 +363,6 @@ def download_document(document_id):
 # ---- autosave and reuse of answers
 
 
-def _version(raw) -> int | None:
-    return int(raw) if (raw or "").isdigit() else None
-
-
 @bp.route("/applications/<int:application_id>/questions/<int:question_id>/autosave", methods=["POST"])
 @roles_required(Role.provider)
 def autosave_answer(application_id, question_id):
@@ -383,7 +379,7 @@ def autosave_answer(application_id, question_id):
         return jsonify(status="refused", message=message), 400
     try:
         answer = services.save_answer(application, question, current_user, form.text.data or "",
-                                      expected_version=_version(form.version.data))
+                                      expected_version=whole_number(form.version.data))
     except services.AnswerConflict:
         db.session.rollback()
         return jsonify(status="conflict", message=(
@@ -417,7 +413,7 @@ def reuse_answer(application_id, question_id):
     back = url_for(".question", application_id=application.id, question_id=question.id)
     try:
         services.reuse_previous_answer(application, question, current_user,
-                                       expected_version=_version(form.version.data))
+                                       expected_version=whole_number(form.version.data))
     except services.AnswerConflict:
         db.session.rollback()
         flash("Your earlier answer was not copied: this answer was changed somewhere else (perhaps in another tab) "

@@ -55,6 +55,16 @@ def test_autosave_stores_the_draft_and_answers_the_new_version(client, db, login
     assert r.json["version"] == version + 1 and events(db, "answer.saved") == before
 
 
+@pytest.mark.parametrize("version", ["²", "٣", "99999999999999999999", "-1", " 1"])
+def test_a_version_that_is_not_a_plain_whole_number_is_no_version_not_a_500(client, db, login, draft, version):
+    """Hypothesis found "²": str.isdigit() says yes and int() refuses it; twenty digits overflow PostgreSQL."""
+    application, provider, question = draft
+    login(provider)
+    r = client.post(f"/provider/applications/{application.id}/questions/{question.id}/autosave",
+                    data={"text": "We plan with each person.", "version": version})
+    assert r.status_code == 200 and r.json["status"] == "saved"
+
+
 def test_autosave_never_overwrites_an_answer_changed_in_another_tab(client, db, login, draft):
     application, provider, question = draft
     login(provider)
