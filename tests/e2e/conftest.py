@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,25 @@ def live_app(live_server):
     return _LIVE["app"]
 
 
+@contextmanager
+def serve(app, tmp: str, name: str):
+    """Serve app on http://127.0.0.1:<free port> in a thread; afterwards stop it, close its database
+    connections and delete tmp (its database file and uploads)."""
+    from portal.extensions import db
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def live_server():
     """The portal on http://127.0.0.1:<free port>, with CSRF on, a fresh migrated SQLite file and the demo data.
@@ -79,17 +99,8 @@ def live_server():
         db.session.remove()
 
     _LIVE["app"] = app
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="portal-e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with serve(app, tmp, "portal-e2e-server") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,18 +6,15 @@ It runs on a portal of its own (a round that closed yesterday, with one applicat
 and a panel member), so the other browser tests' demo portal is left as it is.
 """
 import re
-import shutil
 import tempfile
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal import clock, create_app
 
-from conftest import QuietRequestHandler  # tests/e2e/conftest.py (tests/e2e is not a package)
+from conftest import serve  # tests/e2e/conftest.py (tests/e2e is not a package)
 
 pytestmark = pytest.mark.e2e
 
@@ -72,17 +69,8 @@ def evaluation_portal():
         _round_in_evaluation()
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="portal-e2e-evaluation", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with serve(app, tmp, "portal-e2e-evaluation") as url:
+        yield url
 
 
 class Checks:

@@ -6,17 +6,14 @@ in Round 1, with its own answers, and whose autosave waits one second instead of
 Every provider page is checked with axe (no serious or critical violations); key pages are screenshotted.
 """
 import re
-import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal import clock, create_app
 
-from conftest import QuietRequestHandler  # tests/e2e/conftest.py (tests/e2e is not a package)
+from conftest import serve  # tests/e2e/conftest.py (tests/e2e is not a package)
 from test_provider_journey import Journey
 
 pytestmark = pytest.mark.e2e
@@ -72,17 +69,8 @@ def live_server():
         _seed_round_1_application()
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="portal-e2e-reuse-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with serve(app, tmp, "portal-e2e-reuse-server") as url:
+        yield url
 
 
 def test_returning_provider_reuses_an_answer_autosaves_uploads_and_submits(page, artifacts_dir):
