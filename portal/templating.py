@@ -83,6 +83,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_global(error_list, "error_list")
     app.add_template_global(govuk_table, "govukTable")
+    from .auth.sessions import signed_in
+    app.add_template_global(signed_in, "signed_in")
 
     @app.context_processor
     def inject():

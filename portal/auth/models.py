@@ -1,5 +1,6 @@
 """Accounts and roles."""
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -130,6 +131,41 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """What every page's header says about the signed-in person: read when the request loads them.
+
+    The layout reads this rather than the account, so that a page that commits (which expires every loaded
+    object) does not load the account, its council and its organisation again just to draw the header.
+    """
+
+    name: str
+    role: Role
+    #: the council a member of staff works for (shown as the header's title)
+    council: str | None
+    #: the provider organisation a provider user belongs to
+    organisation: str | None
+    larger_text: bool
+
+    @classmethod
+    def of(cls, user: "User") -> "SignedIn":
+        return cls(name=user.name, role=user.role, council=user.authority.name if user.authority else None,
+                   organisation=user.organisation.legal_name if user.organisation else None,
+                   larger_text=user.larger_text)
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.role is Role.commissioner
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role is Role.provider
+
+    @property
+    def may_use_two_step(self) -> bool:
+        return self.role in COUNCIL_ROLES
 
 
 #: signing in finds an account by its email whatever its case, without reading every account

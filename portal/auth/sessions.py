@@ -32,6 +32,27 @@ def session_id_for(user) -> str:
     return f"{user.id}:{password_fingerprint(material)}"
 
 
+def remember_for_header(user) -> None:
+    """Keep what the page's header shows of the user as it is now (see SignedIn)."""
+    from .models import SignedIn
+
+    user.signed_in_summary = SignedIn.of(user)
+
+
+def signed_in():
+    """The signed-in person as the header shows them (a SignedIn), or None when nobody is signed in."""
+    from .models import SignedIn, User
+
+    user = current_user._get_current_object()
+    if not isinstance(user, User):
+        return None
+    summary = getattr(user, "signed_in_summary", None)
+    # signed in during this request (the loader did not see them), or signed out in it
+    if summary is None:
+        return SignedIn.of(user) if user.is_authenticated else None
+    return summary
+
+
 def idle_limit_seconds() -> int:
     return int(current_app.config.get("SESSION_IDLE_MINUTES", 30)) * 60
 
