@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -14,7 +14,11 @@ class Assignment(db.Model):
     """Which evaluator scores which application (a panel member scores only panel questions)."""
 
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("application_id", "evaluator_id"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "evaluator_id"),
+        #: an evaluator's work list counts and orders their assignments by round without reading the rows
+        Index("ix_assignments_evaluator_application", "evaluator_id", "application_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)

@@ -3,7 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.decorators import load_or_404, roles_required
@@ -12,13 +12,14 @@ from portal.clock import add_working_days
 from portal.commissioning.models import Round, RoundStatus
 from portal.core import DomainError, carry_out
 from portal.extensions import db
-from portal.onboarding.models import Application, Organisation
+from portal.onboarding.models import Application
 
 from . import bp, services
 from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard, Score
 from .deadlines import evaluation_clock, extensions_for
 from .results import application_results, automatic_standard_result
+from .work_list import work_page
 
 EVALUATION_WORKING_DAYS = 10
 
@@ -32,18 +33,8 @@ def evaluation_deadline(round_):
 @roles_required(Role.evaluator, Role.panel_member)
 def work_list():
     """The evaluator's assignments, newest round first, a page at a time (a national DPS gives thousands)."""
-    stmt = (
-        select(Assignment)
-        .join(Assignment.application)
-        .join(Application.organisation)
-        .where(Assignment.evaluator_id == current_user.id)
-        .options(contains_eager(Assignment.application).options(
-            contains_eager(Application.organisation),
-            joinedload(Application.round).joinedload(Round.system)))
-        .order_by(Application.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
-    )
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True)
+    page = work_page(current_user.id, request.args.get("page", 1, type=int),
+                     current_app.config.get("PAGE_SIZE", 50))
     assignments = page.items
     round_ids = {a.application.round_id for a in assignments}
     organisation_ids = {a.application.organisation_id for a in assignments}
@@ -54,9 +45,11 @@ def work_list():
     started = set(db.session.scalars(
         select(Score.assignment_id).where(Score.assignment_id.in_([a.id for a in assignments])).distinct()
     )) if assignments else set()
+    by_id = {r.id: r for r in db.session.scalars(
+        select(Round).where(Round.id.in_(round_ids)).options(joinedload(Round.system)))} if round_ids else {}
     rounds = {}
     for assignment in assignments:
-        rounds.setdefault(assignment.application.round, []).append(assignment)
+        rounds.setdefault(by_id[assignment.application.round_id], []).append(assignment)
     extensions = extensions_for(round_ids)
     # to do / in progress / done per round, over all the evaluator's current work (not just this page)
     progress = {round_id: {"total": total, "done": done, "in_progress": started - done, "to_do": total - started}
