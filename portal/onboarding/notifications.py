@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.audit.services import record_event
 from portal.clock import format_datetime, now
@@ -185,11 +185,12 @@ def send_submission_confirmation(application: Application, actor) -> int:
 
 
 def systems_with_follow_state(user) -> list[tuple]:
-    """Every purchasing system still running, with whether the user follows it (two queries)."""
+    """Every purchasing system still running, with its council and whether the user follows it (one query)."""
     from portal.commissioning.models import PurchasingSystem
 
-    systems = db.session.scalars(
-        select(PurchasingSystem).where(PurchasingSystem.ends_on >= now().date())
-        .options(selectinload(PurchasingSystem.authority)).order_by(PurchasingSystem.title)).all()
-    followed = set(db.session.scalars(select(SystemFollow.system_id).where(SystemFollow.user_id == user.id)))
-    return [(system, system.id in followed) for system in systems]
+    following = (select(SystemFollow.id).where(SystemFollow.system_id == PurchasingSystem.id,
+                                               SystemFollow.user_id == user.id).exists())
+    rows = db.session.execute(
+        select(PurchasingSystem, following).where(PurchasingSystem.ends_on >= now().date())
+        .options(joinedload(PurchasingSystem.authority)).order_by(PurchasingSystem.title)).all()
+    return [(system, bool(follows)) for system, follows in rows]

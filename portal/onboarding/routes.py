@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role
@@ -52,14 +52,15 @@ def _refused(form, error: DomainError, field: str | None = None):
 @roles_required(Role.provider)
 def dashboard():
     moment = now()
+    # one query each, the round's system and council joined in
     open_rounds = db.session.scalars(
         select(Round).where(Round.opens_at <= moment, Round.closes_at > moment)
-        .options(selectinload(Round.system).selectinload(PurchasingSystem.authority))
+        .options(joinedload(Round.system).joinedload(PurchasingSystem.authority))
         .order_by(Round.closes_at)
     ).all()
     applications = db.session.scalars(
         select(Application).where(Application.organisation_id == current_user.organisation_id)
-        .options(selectinload(Application.round).selectinload(Round.system))
+        .options(joinedload(Application.round).joinedload(Round.system))
         .order_by(Application.created_at.desc())
     ).all()
     applied = {a.round_id: a for a in applications}
