@@ -5,19 +5,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
 from portal.clock import format_datetime, from_london, london, now
 from portal.core import carry_out
-from portal.evaluation.models import Assignment
 from portal.extensions import db
-from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus
+from portal.onboarding.models import Application, ApplicationStatus
 
 from . import bp, services
 from .charts import admitted_chart
 from .dashboard import system_overviews
+from .round_page import application_rows, submitted_applications
 from .forms import (
     ConfirmForm,
     CopySystemForm,
@@ -511,31 +511,21 @@ def round(round_id):
     counts = dict(db.session.execute(
         select(Application.status, func.count()).where(Application.round_id == round_.id).group_by(Application.status)
     ).all())
-    page, progress = None, {}
+    page = None
     if not round_.bids_sealed:
-        # a page of applications at a time, with their lots, decisions and evaluators' progress counted in SQL
-        page = db.paginate(
-            select(Application).join(Application.organisation)
-            .where(Application.round_id == round_.id,
-                   Application.status.in_([ApplicationStatus.submitted, ApplicationStatus.in_evaluation,
-                                           ApplicationStatus.decided]))
-            .options(contains_eager(Application.organisation), selectinload(Application.decisions),
-                     selectinload(Application.lots).joinedload(ApplicationLot.lot))
-            .order_by(Application.reference),
-            page=request.args.get("page", 1, type=int), per_page=current_app.config.get("PAGE_SIZE", 50),
-            error_out=True)
-        if page.items:
-            progress = {application_id: (assigned, submitted) for application_id, assigned, submitted in db.session.execute(
-                select(Assignment.application_id, func.count(), func.count(Assignment.submitted_at))
-                .where(Assignment.application_id.in_([a.id for a in page.items]), Assignment.ended_at.is_(None))
-                .group_by(Assignment.application_id))}
+        page = submitted_applications(round_, counts, request.args.get("page", 1, type=int),
+                                      current_app.config.get("PAGE_SIZE", 50))
     from portal.evaluation.deadlines import round_evaluation_clocks
 
+    applications = page.items if page else []
+    evaluation_clocks = round_evaluation_clocks(round_, applications)
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
-                           evaluation_clocks=round_evaluation_clocks(round_, page.items if page else []),
-                           counts=counts, extensions=services.round_extensions(round_), page=page,
-                           applications=page.items if page else [], progress=progress, RoundStatus=RoundStatus,
-                           ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(), reason_form=ReasonForm())
+                           evaluation_clocks=evaluation_clocks, counts=counts,
+                           extensions=services.round_extensions(round_), page=page, applications=applications,
+                           application_rows=application_rows(round_, applications, evaluation_clocks["applications"])
+                           if applications else "",
+                           RoundStatus=RoundStatus, ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(),
+                           reason_form=ReasonForm())
 
 
 def _round_action(round_id, action, message, **kwargs):

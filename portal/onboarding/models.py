@@ -159,8 +159,10 @@ class Application(db.Model):
             " OR (status = 'withdrawn')",
             name="submitted_has_time_and_reference",
         ),
-        #: a round's applications by status (its counts, its page of submitted applications)
+        #: a round's applications by status (its counts)
         Index("ix_applications_round_status", "round_id", "status"),
+        #: a round's applications by reference: the round page reads its page of 50 in this order, not all
+        Index("ix_applications_round_reference", "round_id", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
