@@ -1,7 +1,7 @@
 """A round's applications by reference: the round page reads only its page of 50 in this order
 
 Revision ID: h9d_round_reference_index
-Revises: h8d_zone_admissions
+Revises: h9c_work_list_index
 Create Date: 2026-11-23 06:39:20.444903
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'h9d_round_reference_index'
-down_revision = 'h8d_zone_admissions'
+down_revision = 'h9c_work_list_index'
 branch_labels = None
 depends_on = None
 
