@@ -239,6 +239,19 @@ def govuk_textarea(params: dict) -> Markup | None:
 class GovRadioInput(wtforms_widgets.GovRadioInput):
     """govuk-frontend-wtf's radios widget (same parameters), written by govuk_radios."""
 
+    def __call__(self, field, **kwargs):
+        # govuk-frontend-wtf makes a whole WTForms field for each option only to read its label, value and
+        # whether it is checked; the field's choices say the same (a scoring form has 20 six-point scales)
+        if set(kwargs) - {"params"} or "items" in (kwargs.get("params") or {}):
+            return super().__call__(field, **kwargs)
+        items = []
+        for choice in field.iter_choices():
+            item = {"text": choice.label or choice.value, "value": str(choice.value)}
+            if choice.selected:
+                item["checked"] = True
+            items.append(item)
+        return self.render(self.map_gov_params(field, items=items, **kwargs))
+
     def render(self, params):
         return govuk_radios(params) or super().render(params)
 

@@ -102,3 +102,41 @@ def test_templates_call_the_python_table(app):
     with app.test_request_context():
         html = app.jinja_env.from_string("{{ govukTable(params) }}").render(params=TABLES[0])
     assert normalised(html) == normalised(govuk_table(TABLES[0]))
+
+
+def test_a_radios_field_gives_the_same_markup_as_govuk_frontend_wtf_making_a_field_per_option(app):
+    """GovRadioInput reads the options from the field's choices; govuk-frontend-wtf's own widget makes a
+    WTForms field for each option. Same labels, values, checked option, legend, hint and error."""
+    from govuk_frontend_wtf.gov_form_base import GovIterableBase
+    from wtforms import RadioField
+    from wtforms.validators import Optional
+
+    from portal.forms import BaseForm
+    from portal.govuk_markup import GovRadioInput
+
+    class Form(BaseForm):
+        score = RadioField("Your score for question 1.2", widget=GovRadioInput(), validators=[Optional()],
+                           validate_choice=False, choices=[(str(n), f"{n}: words <{n}>") for n in range(6)])
+        who = RadioField("Who takes over?", widget=GovRadioInput(), coerce=int, choices=[(7, "Tom"), (9, "Grace")],
+                         description="They get the saved scores")
+        result = RadioField("Agreed result for “Experience”", widget=GovRadioInput(),
+                            choices=[("pass", "Pass"), ("fail", None)])
+
+    def fields():
+        form = Form(data={"score": "3", "who": 9})
+        form.result.errors = ["Choose pass or fail"]
+        return form
+
+    calls = [{}, {"params": {"fieldset": {"legend": {"classes": "govuk-fieldset__legend--s"}}}},
+             {"params": {"classes": "govuk-radios--inline", "hint": {"text": "One of them"}}}]
+    with app.test_request_context():
+        for name in ("score", "who", "result"):
+            for kwargs in calls:
+                fast = getattr(fields(), name)
+                slow = getattr(fields(), name)
+                ours = fast.widget(fast, **{k: dict(v) for k, v in kwargs.items()})
+                theirs = GovIterableBase.__call__(slow.widget, slow, **{k: dict(v) for k, v in kwargs.items()})
+                assert str(ours) == str(theirs)
+        html = str(fields().score())
+        assert 'value="3" checked' in html and html.count("checked") == 1 and "3: words &lt;3&gt;" in html
+        assert "Choose pass or fail" in str(fields().result()) and 'value="9" checked' in str(fields().who())

@@ -7,7 +7,7 @@ Working days exclude weekends and England and Wales bank holidays (portal.clock)
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.audit.services import record_event
 from portal.clock import add_working_days, london, now, working_days_between
@@ -46,12 +46,15 @@ class EvaluationClock:
         return not self.finished and london(now()).date() > self.due_on
 
 
+#: built once (every evaluation page reads the extensions)
+_EXTENSIONS = select(EvaluationExtension).where(EvaluationExtension.round_id.in_(bindparam("ids", expanding=True)))
+
+
 def extensions_for(round_ids) -> dict[tuple[int, int | None], EvaluationExtension]:
     """Every extension of the given rounds in one query, by (round id, application id or None)."""
     if not round_ids:
         return {}
-    return {(e.round_id, e.application_id): e for e in db.session.scalars(
-        select(EvaluationExtension).where(EvaluationExtension.round_id.in_(list(round_ids))))}
+    return {(e.round_id, e.application_id): e for e in db.session.scalars(_EXTENSIONS, {"ids": list(round_ids)})}
 
 
 def evaluation_clock(round_, application=None, extensions=None) -> EvaluationClock | None:

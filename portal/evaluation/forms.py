@@ -1,4 +1,6 @@
 """Forms for declaring conflicts, scoring and moderating; fields are made per question and standard."""
+from functools import lru_cache
+
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -27,10 +29,10 @@ def _text(label):
     return TextAreaField(label, widget=GovTextArea(), validators=[Optional(), Length(max=5000), no_control_characters])
 
 
-def _scale_field(label, system):
+def _scale_field(label, scale):
     # the services check the range and say how to fix it, so the field accepts any value
     return RadioField(label, widget=GovRadioInput(), validators=[Optional()], validate_choice=False,
-                      choices=[(str(point), f"{point}: {words}") for point, words in system.scale()])
+                      choices=[(str(point), f"{point}: {words}") for point, words in scale])
 
 
 def conflict_form(organisations, formdata=None):
@@ -46,23 +48,33 @@ def conflict_form(organisations, formdata=None):
     return Form(formdata=formdata)
 
 
-def scoring_form(assignment, formdata=None):
-    """A score and justification per question, a pass/fail and reason per judged standard."""
-    system = assignment.application.round.system
+@lru_cache(maxsize=128)
+def _scoring_form_class(scale: tuple, questions: tuple, standards: tuple):
+    """The scoring form's class for these (question id, label) and judged (standard id, title): made once
+    for each set, as making a class of 40 fields costs more than filling one in."""
 
     class Form(BaseForm):
         save = SubmitButton("Save my scores")
         submit_all = SubmitButton("Submit all my scores")
 
-    for question in assignment.questions():
-        setattr(Form, f"score_{question.id}", _scale_field(f"Your score for question {question.label}", system))
-        setattr(Form, f"justification_{question.id}", _text(f"Your reason for the score of question {question.label}"))
-    for standard in assignment.standards():
-        if not standard.kind.is_automatic:
-            setattr(Form, f"standard_{standard.id}", RadioField(
-                f"Does the provider meet “{standard.title}”?", widget=GovRadioInput(), choices=PASS_FAIL,
-                validators=[Optional()]))
-            setattr(Form, f"reason_{standard.id}", _text(f"Your reason for “{standard.title}”"))
+    for question_id, label in questions:
+        setattr(Form, f"score_{question_id}", _scale_field(f"Your score for question {label}", scale))
+        setattr(Form, f"justification_{question_id}", _text(f"Your reason for the score of question {label}"))
+    for standard_id, title in standards:
+        setattr(Form, f"standard_{standard_id}", RadioField(
+            f"Does the provider meet “{title}”?", widget=GovRadioInput(), choices=PASS_FAIL,
+            validators=[Optional()]))
+        setattr(Form, f"reason_{standard_id}", _text(f"Your reason for “{title}”"))
+    return Form
+
+
+def scoring_form(assignment, formdata=None):
+    """A score and justification per question, a pass/fail and reason per judged standard."""
+    Form = _scoring_form_class(
+        tuple(assignment.application.round.system.scale()),
+        tuple((question.id, question.label) for question in assignment.questions()),
+        tuple((standard.id, standard.title) for standard in assignment.standards()
+              if not standard.kind.is_automatic))
     form = Form(formdata=formdata)
     if formdata is None:
         for question in assignment.questions():
@@ -78,22 +90,35 @@ def scoring_form(assignment, formdata=None):
     return form
 
 
-def moderation_form(application, moderated_scores, moderated_standards, formdata=None):
-    system = application.round.system
+@lru_cache(maxsize=128)
+def _moderation_form_class(scale: tuple, parts: tuple):
+    """The moderation form's class for these parts, lot by lot: ("question", id, label) and
+    ("standard", id, title, lot name) for each judged standard; made once for each set."""
 
     class Form(BaseForm):
         save = SubmitButton("Save agreed scores")
 
+    for kind, part_id, *words in parts:
+        if kind == "question":
+            [label] = words
+            setattr(Form, f"score_{part_id}", _scale_field(f"Agreed score for question {label}", scale))
+            setattr(Form, f"rationale_{part_id}", _text(f"Rationale for the agreed score of question {label}"))
+        else:
+            title, lot_name = words
+            setattr(Form, f"standard_{part_id}", RadioField(
+                f"Agreed result for “{title}” ({lot_name})", widget=GovRadioInput(), choices=PASS_FAIL,
+                validators=[Optional()]))
+            setattr(Form, f"rationale_standard_{part_id}", _text(f"Rationale for “{title}” ({lot_name})"))
+    return Form
+
+
+def moderation_form(application, moderated_scores, moderated_standards, formdata=None):
+    parts = []
     for lot in application.chosen_lots():
-        for question in lot.questions:
-            setattr(Form, f"score_{question.id}", _scale_field(f"Agreed score for question {question.label}", system))
-            setattr(Form, f"rationale_{question.id}", _text(f"Rationale for the agreed score of question {question.label}"))
-        for standard in lot.standards:
-            if not standard.kind.is_automatic:
-                setattr(Form, f"standard_{standard.id}", RadioField(
-                    f"Agreed result for “{standard.title}” ({lot.name})", widget=GovRadioInput(), choices=PASS_FAIL,
-                    validators=[Optional()]))
-                setattr(Form, f"rationale_standard_{standard.id}", _text(f"Rationale for “{standard.title}” ({lot.name})"))
+        parts += [("question", question.id, question.label) for question in lot.questions]
+        parts += [("standard", standard.id, standard.title, lot.name) for standard in lot.standards
+                  if not standard.kind.is_automatic]
+    Form = _moderation_form_class(tuple(application.round.system.scale()), tuple(parts))
     form = Form(formdata=formdata)
     if formdata is None:
         for m in moderated_scores.values():

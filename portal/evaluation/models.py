@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -87,11 +87,11 @@ class Assignment(db.Model):
 
     def conflict(self) -> "ConflictDeclaration | None":
         """This evaluator's declaration for this provider in this round, if made."""
-        return ConflictDeclaration.query.filter_by(
-            round_id=self.application.round_id,
-            evaluator_id=self.evaluator_id,
-            organisation_id=self.application.organisation_id,
-        ).one_or_none()
+        return db.session.scalars(_DECLARATION, {
+            "round_id": self.application.round_id,
+            "evaluator_id": self.evaluator_id,
+            "organisation_id": self.application.organisation_id,
+        }).one_or_none()
 
     def can_read(self, user) -> bool:
         """The evaluator may read the answers: assigned, round closed, no interest blocking."""
@@ -157,6 +157,14 @@ class ConflictDeclaration(db.Model):
         if self.decision is None:
             return "Interest declared: waiting for a decision"
         return self.decision.label
+
+
+#: one evaluator's declaration for one provider in one round (built once: Assignment.conflict runs on every
+#: scoring page)
+_DECLARATION = select(ConflictDeclaration).where(
+    ConflictDeclaration.round_id == bindparam("round_id"),
+    ConflictDeclaration.evaluator_id == bindparam("evaluator_id"),
+    ConflictDeclaration.organisation_id == bindparam("organisation_id"))
 
 
 class Score(db.Model):

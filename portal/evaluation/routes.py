@@ -1,7 +1,7 @@
 """The evaluator's, panel member's and moderator's pages: thin wiring to evaluation services."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,12 +14,12 @@ from portal.core import DomainError, carry_out
 from portal.extensions import db
 from portal.onboarding.models import Application
 
-from . import bp, services
+from . import bp, loading, services
 from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
-from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard, Score
+from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
 from .deadlines import evaluation_clock, extensions_for
 from .results import application_results, automatic_standard_result
-from .work_list import work_page
+from .work_list import work_list as work_list_page
 
 EVALUATION_WORKING_DAYS = 10
 
@@ -33,37 +33,12 @@ def evaluation_deadline(round_):
 @roles_required(Role.evaluator, Role.panel_member)
 def work_list():
     """The evaluator's assignments, newest round first, a page at a time (a national DPS gives thousands)."""
-    page = work_page(current_user.id, request.args.get("page", 1, type=int),
-                     current_app.config.get("PAGE_SIZE", 50))
-    assignments = page.items
-    round_ids = {a.application.round_id for a in assignments}
-    organisation_ids = {a.application.organisation_id for a in assignments}
-    declared = {(d.round_id, d.organisation_id): d for d in db.session.scalars(
-        select(ConflictDeclaration).where(ConflictDeclaration.evaluator_id == current_user.id,
-                                          ConflictDeclaration.round_id.in_(round_ids),
-                                          ConflictDeclaration.organisation_id.in_(organisation_ids)))} if assignments else {}
-    started = set(db.session.scalars(
-        select(Score.assignment_id).where(Score.assignment_id.in_([a.id for a in assignments])).distinct()
-    )) if assignments else set()
-    by_id = {r.id: r for r in db.session.scalars(
-        select(Round).where(Round.id.in_(round_ids)).options(joinedload(Round.system)))} if round_ids else {}
-    rounds = {}
-    for assignment in assignments:
-        rounds.setdefault(by_id[assignment.application.round_id], []).append(assignment)
-    extensions = extensions_for(round_ids)
-    # to do / in progress / done per round, over all the evaluator's current work (not just this page)
-    progress = {round_id: {"total": total, "done": done, "in_progress": started - done, "to_do": total - started}
-                for round_id, total, done, started in db.session.execute(
-                    select(Application.round_id, func.count(func.distinct(Assignment.id)),
-                           func.count(func.distinct(case((Assignment.submitted_at.is_not(None), Assignment.id)))),
-                           func.count(func.distinct(Score.assignment_id)))
-                    .select_from(Assignment).join(Application)
-                    .outerjoin(Score, Score.assignment_id == Assignment.id)
-                    .where(Assignment.evaluator_id == current_user.id, Assignment.ended_at.is_(None),
-                           Application.round_id.in_(round_ids))
-                    .group_by(Application.round_id))} if round_ids else {}
-    return render_template("evaluation/work_list.html", title="Your evaluations", rounds=rounds, declared=declared,
-                           started=started, page=page, deadline=evaluation_deadline, progress=progress,
+    found = work_list_page(current_user.id, request.args.get("page", 1, type=int),
+                           current_app.config.get("PAGE_SIZE", 50))
+    extensions = extensions_for({round_.id for round_ in found.rounds})
+    return render_template("evaluation/work_list.html", title="Your evaluations", rounds=found.rounds,
+                           declared=found.declared, page=found.page, deadline=evaluation_deadline,
+                           progress=found.progress,
                            clock=lambda round_, application=None: evaluation_clock(round_, application, extensions))
 
 
@@ -107,27 +82,21 @@ def conflicts(round_id):
 
 def _own_assignment(assignment_id) -> Assignment:
     """The signed-in evaluator's assignment, with everything the scoring page shows loaded at once."""
-    assignment = db.session.scalar(
-        select(Assignment).where(Assignment.id == assignment_id)
-        .options(joinedload(Assignment.application).options(*Application.page_options()),
-                 selectinload(Assignment.scores), selectinload(Assignment.standard_assessments))
-    )
+    assignment = loading.assignment(assignment_id)
     if assignment is None or not assignment.belongs_to(current_user):
         abort(404)
+    loading.load_content(assignment.application, documents=True)
+    loading.load_work([assignment])
     return assignment
 
 
 def _application_for_moderation(application_id) -> Application:
     """The application with its content and every evaluator's scores and assessments loaded at once."""
-    application = db.session.scalar(
-        select(Application).where(Application.id == application_id)
-        .options(*Application.page_options(),
-                 selectinload(Application.assignments).options(
-                     joinedload(Assignment.evaluator), selectinload(Assignment.scores),
-                     selectinload(Assignment.standard_assessments)))
-    )
+    application = loading.application(application_id)
     if application is None:
         abort(404)
+    loading.load_content(application)
+    loading.load_assignments(application)
     return application
 
 
@@ -200,16 +169,18 @@ def _save_scores(assignment, form) -> bool:
     return ok
 
 
+_MODERATED_SCORES = select(ModeratedScore).where(ModeratedScore.application_id == bindparam("id"))
+_MODERATED_STANDARDS = select(ModeratedStandard).where(ModeratedStandard.application_id == bindparam("id"))
+
+
 @bp.route("/applications/<int:application_id>/moderation", methods=["GET", "POST"])
 @roles_required(Role.commissioner)
 def moderate(application_id):
     application = _application_for_moderation(application_id)
     if not application.round.can_manage(current_user) or not application.can_view(current_user):
         abort(404)
-    moderated_scores = {m.question_id: m for m in db.session.scalars(
-        select(ModeratedScore).filter_by(application_id=application.id))}
-    moderated_standards = {m.standard_id: m for m in db.session.scalars(
-        select(ModeratedStandard).filter_by(application_id=application.id))}
+    moderated_scores = {m.question_id: m for m in db.session.scalars(_MODERATED_SCORES, {"id": application.id})}
+    moderated_standards = {m.standard_id: m for m in db.session.scalars(_MODERATED_STANDARDS, {"id": application.id})}
     posted = request.method == "POST"
     form = moderation_form(application, moderated_scores, moderated_standards, request.form if posted else None)
     # the version of each agreed value the form was loaded with: a save from an older form is refused

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, exists, func, select
+from sqlalchemy.orm import joinedload
 
+from portal.commissioning.models import Round
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
-from .models import Assignment
+from .models import Assignment, ConflictDeclaration, Score
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class ListedAssignment:
     id: int
     submitted_at: datetime | None
     ended_at: datetime | None
+    #: the evaluator has saved at least one score
+    started: bool
     application: ListedApplication
 
     @property
@@ -45,21 +49,49 @@ class ListedAssignment:
         return self.ended_at is None
 
 
+# The statements are built once: made afresh, each costs its construction and its cache key on every request.
+_evaluator = bindparam("evaluator")
+_rounds = bindparam("rounds", expanding=True)
+#: how many assignments the evaluator has in each round, newest round first (reads the evaluator's
+#: assignments through their evaluator-and-application index, and each application's round)
+_PER_ROUND = (select(Application.round_id, func.count())
+              .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
+              .where(Assignment.evaluator_id == _evaluator)
+              .group_by(Application.round_id).order_by(Application.round_id.desc()))
+_ROWS = (select(Assignment.id, Assignment.submitted_at, Assignment.ended_at,
+                exists().where(Score.assignment_id == Assignment.id),
+                Application.id, Application.round_id, Application.organisation_id, Organisation.legal_name,
+                Application.status, Application.submitted_at)
+         .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
+         .join(Organisation, Organisation.id == Application.organisation_id)
+         .where(Assignment.evaluator_id == _evaluator, Application.round_id.in_(_rounds))
+         .order_by(Application.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
+         .limit(bindparam("limit")).offset(bindparam("offset")))
+_DECLARATIONS = select(ConflictDeclaration).where(
+    ConflictDeclaration.evaluator_id == _evaluator, ConflictDeclaration.round_id.in_(_rounds),
+    ConflictDeclaration.organisation_id.in_(bindparam("organisations", expanding=True)))
+_ROUNDS = select(Round).where(Round.id.in_(_rounds)).options(joinedload(Round.system))
+#: to do / in progress / done per round, over all the evaluator's current work (not just the page)
+_PROGRESS = (select(Application.round_id, func.count(func.distinct(Assignment.id)),
+                    func.count(func.distinct(case((Assignment.submitted_at.is_not(None), Assignment.id)))),
+                    func.count(func.distinct(Score.assignment_id)))
+             .select_from(Assignment).join(Application)
+             .outerjoin(Score, Score.assignment_id == Assignment.id)
+             .where(Assignment.evaluator_id == _evaluator, Assignment.ended_at.is_(None),
+                    Application.round_id.in_(_rounds))
+             .group_by(Application.round_id))
+
+
 class WorkListPagination(Pagination):
     """A page of one evaluator's assignments (the pagination macro's interface).
 
-    Two queries: how many assignments the evaluator has in each round (through the assignments'
-    evaluator-and-application index, no provider names read), then the page's rows from only the rounds the
-    page spans, so the providers' names are read and sorted for those rounds alone.
+    Two queries: how many assignments the evaluator has in each round, then the page's rows from only the
+    rounds the page spans, so the providers' names are read and sorted for those rounds alone.
     """
 
     def _query_items(self) -> list[ListedAssignment]:
         evaluator_id = self._query_args["evaluator_id"]
-        per_round = db.session.execute(
-            select(Application.round_id, func.count())
-            .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
-            .where(Assignment.evaluator_id == evaluator_id)
-            .group_by(Application.round_id).order_by(Application.round_id.desc())).all()
+        per_round = db.session.execute(_PER_ROUND, {"evaluator": evaluator_id}).all()
         self._total = sum(count for _, count in per_round)
         first, last = self._query_offset, self._query_offset + self.per_page
         round_ids, skip, start = [], 0, 0
@@ -71,20 +103,13 @@ class WorkListPagination(Pagination):
             start += count
         if not round_ids:
             return []
-        rows = db.session.execute(
-            select(Assignment.id, Assignment.submitted_at, Assignment.ended_at, Application.id, Application.round_id,
-                   Application.organisation_id, Organisation.legal_name, Application.status,
-                   Application.submitted_at)
-            .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
-            .join(Organisation, Organisation.id == Application.organisation_id)
-            .where(Assignment.evaluator_id == evaluator_id, Application.round_id.in_(round_ids))
-            .order_by(Application.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
-            .limit(self.per_page).offset(skip))
-        return [ListedAssignment(id_, submitted_at, ended_at,
+        rows = db.session.execute(_ROWS, {"evaluator": evaluator_id, "rounds": round_ids, "limit": self.per_page,
+                                          "offset": skip})
+        return [ListedAssignment(id_, submitted_at, ended_at, bool(started),
                                  ListedApplication(application_id, round_id, organisation_id, legal_name, status,
                                                    application_submitted_at))
-                for (id_, submitted_at, ended_at, application_id, round_id, organisation_id, legal_name, status,
-                     application_submitted_at) in rows]
+                for (id_, submitted_at, ended_at, started, application_id, round_id, organisation_id, legal_name,
+                     status, application_submitted_at) in rows]
 
     def _query_count(self) -> int:
         return self._total
@@ -93,3 +118,36 @@ class WorkListPagination(Pagination):
 def work_page(evaluator_id: int, page: int, per_page: int) -> WorkListPagination:
     """The page-th page of the evaluator's assignments; 404 past the last page."""
     return WorkListPagination(page=page, per_page=per_page, error_out=True, evaluator_id=evaluator_id)
+
+
+@dataclass
+class WorkList:
+    """Everything the work list page shows."""
+
+    page: WorkListPagination
+    #: {round: [its assignments on this page]}, newest round first
+    rounds: dict
+    #: {(round id, organisation id): the evaluator's declaration}
+    declared: dict
+    #: {round id: {"total", "done", "in_progress", "to_do"}} over all the evaluator's current work
+    progress: dict
+
+
+def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
+    """The page-th page of the evaluator's work list, with the rounds, declarations and progress it shows."""
+    pagination = work_page(evaluator_id, page, per_page)
+    assignments = pagination.items
+    if not assignments:
+        return WorkList(pagination, {}, {}, {})
+    round_ids = list({a.application.round_id for a in assignments})
+    organisation_ids = list({a.application.organisation_id for a in assignments})
+    declared = {(d.round_id, d.organisation_id): d for d in db.session.scalars(
+        _DECLARATIONS, {"evaluator": evaluator_id, "rounds": round_ids, "organisations": organisation_ids})}
+    by_id = {r.id: r for r in db.session.scalars(_ROUNDS, {"rounds": round_ids})}
+    rounds = {}
+    for assignment in assignments:
+        rounds.setdefault(by_id[assignment.application.round_id], []).append(assignment)
+    progress = {round_id: {"total": total, "done": done, "in_progress": started - done, "to_do": total - started}
+                for round_id, total, done, started in db.session.execute(
+                    _PROGRESS, {"evaluator": evaluator_id, "rounds": round_ids})}
+    return WorkList(pagination, rounds, declared, progress)
