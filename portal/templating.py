@@ -85,6 +85,9 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(govuk_table, "govukTable")
     from .auth.sessions import signed_in
     app.add_template_global(signed_in, "signed_in")
+    from .chrome import page_bottom, page_top
+    app.add_template_global(page_top, "page_top")
+    app.add_template_global(page_bottom, "page_bottom")
 
     @app.context_processor
     def inject():

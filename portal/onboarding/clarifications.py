@@ -3,7 +3,9 @@
 Check, change, audit, flush; never commit. A published clarification carries the council's (possibly
 edited) wording of the question and never the asking organisation's name.
 """
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 
 from portal.audit.services import record_event
 from portal.clock import arrival, format_datetime, now
@@ -19,10 +21,15 @@ MAX_QUESTION_CHARACTERS = 5000
 
 def published_clarifications(round_id: int) -> list[Clarification]:
     """A round's published clarifications, oldest first: what every applicant sees (one query)."""
-    return db.session.scalars(
-        select(Clarification).where(Clarification.round_id == round_id,
-                                    Clarification.status == ClarificationStatus.published)
-        .order_by(Clarification.answered_at, Clarification.id)).all()
+    return db.session.scalars(_published_clarifications(), {"round_id": round_id}).all()
+
+
+@cache
+def _published_clarifications():
+    """The statement of published_clarifications, built once."""
+    return (select(Clarification).where(Clarification.round_id == bindparam("round_id"),
+                                        Clarification.status == ClarificationStatus.published)
+            .order_by(Clarification.answered_at, Clarification.id))
 
 
 def ask_clarification(round_, actor, question: str) -> Clarification:

@@ -2,9 +2,10 @@
 receipts. Each notice is recorded in SentNotice under a unique key, so it goes once however often
 `flask send-notifications` runs (it is meant to run from cron every few minutes)."""
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.audit.services import record_event
@@ -186,11 +187,16 @@ def send_submission_confirmation(application: Application, actor) -> int:
 
 def systems_with_follow_state(user) -> list[tuple]:
     """Every purchasing system still running, with its council and whether the user follows it (one query)."""
+    rows = db.session.execute(_systems_with_follow_state(), {"today": now().date(), "user_id": user.id}).all()
+    return [(system, bool(follows)) for system, follows in rows]
+
+
+@cache
+def _systems_with_follow_state():
+    """The statement of systems_with_follow_state, built once."""
     from portal.commissioning.models import PurchasingSystem
 
     following = (select(SystemFollow.id).where(SystemFollow.system_id == PurchasingSystem.id,
-                                               SystemFollow.user_id == user.id).exists())
-    rows = db.session.execute(
-        select(PurchasingSystem, following).where(PurchasingSystem.ends_on >= now().date())
-        .options(joinedload(PurchasingSystem.authority)).order_by(PurchasingSystem.title)).all()
-    return [(system, bool(follows)) for system, follows in rows]
+                                               SystemFollow.user_id == bindparam("user_id")).exists())
+    return (select(PurchasingSystem, following).where(PurchasingSystem.ends_on >= bindparam("today"))
+            .options(joinedload(PurchasingSystem.authority)).order_by(PurchasingSystem.title))

@@ -1,7 +1,9 @@
 """The provider's pages: thin wiring from requests to onboarding services."""
+from functools import cache
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
@@ -21,6 +23,7 @@ from .models import (
     Document,
     TaskStatus,
     application_tasks,
+    load_whole_application,
     previous_answer,
 )
 from .notifications import systems_with_follow_state
@@ -32,8 +35,7 @@ def _own_application(application_id: int, *, whole: bool = False) -> Application
     whole: load its lots, questions, standards, answers and responses at once, for pages that show them all.
     """
     if whole:
-        application = db.session.scalar(select(Application).where(Application.id == application_id)
-                                        .options(*Application.page_options()))
+        application = load_whole_application(application_id)
         if application is None:
             abort(404)
     else:
@@ -48,21 +50,27 @@ def _refused(form, error: DomainError, field: str | None = None):
     form.add_error(str(error), field)
 
 
+@cache
+def _dashboard_statements():
+    """The dashboard's rounds open at a moment, and an organisation's applications (newest first), each in one
+    query with the round's system (and its council) joined in; built once."""
+    moment = bindparam("moment", type_=Round.opens_at.type)
+    open_rounds = (select(Round).where(Round.opens_at <= moment, Round.closes_at > moment)
+                   .options(joinedload(Round.system).joinedload(PurchasingSystem.authority))
+                   .order_by(Round.closes_at))
+    applications = (select(Application).where(Application.organisation_id == bindparam("organisation_id"))
+                    .options(joinedload(Application.round).joinedload(Round.system))
+                    .order_by(Application.created_at.desc()))
+    return open_rounds, applications
+
+
 @bp.route("/")
 @roles_required(Role.provider)
 def dashboard():
-    moment = now()
-    # one query each, the round's system and council joined in
-    open_rounds = db.session.scalars(
-        select(Round).where(Round.opens_at <= moment, Round.closes_at > moment)
-        .options(joinedload(Round.system).joinedload(PurchasingSystem.authority))
-        .order_by(Round.closes_at)
-    ).all()
-    applications = db.session.scalars(
-        select(Application).where(Application.organisation_id == current_user.organisation_id)
-        .options(joinedload(Application.round).joinedload(Round.system))
-        .order_by(Application.created_at.desc())
-    ).all()
+    open_rounds_statement, applications_statement = _dashboard_statements()
+    open_rounds = db.session.scalars(open_rounds_statement, {"moment": now()}).all()
+    applications = db.session.scalars(applications_statement,
+                                      {"organisation_id": current_user.organisation_id}).all()
     applied = {a.round_id: a for a in applications}
     return render_template("onboarding/dashboard.html", title="Your applications", open_rounds=open_rounds,
                            applications=applications, applied=applied, form=None, confirm=ConfirmForm(),
