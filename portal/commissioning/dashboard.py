@@ -1,11 +1,16 @@
 """The commissioning dashboard's figures: a fixed number of aggregate queries for every system of a council,
-whatever the number of applications or members."""
+whatever the number of applications or members, remembered by each worker while nothing they count can
+have changed (council_overviews)."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from flask import current_app
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from portal.clock import london, now
+from portal.audit.chain import HEAD_ID
+from portal.audit.models import AuditChainHead
+from portal.clock import format_date, london, now
 from portal.extensions import db
 
 from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round, ZoneAdmission, today
@@ -39,6 +44,31 @@ class SystemOverview:
     def members_in_lot(self, lot) -> int:
         return sum(n for (lot_id, _), n in self.members.items() if lot_id == lot.id)
 
+    #: markup drawn from these figures (the chart and its table), kept with them while they are kept
+    drawn: dict = field(default_factory=dict)
+
+    def admitted_chart(self) -> Markup:
+        """The admissions chart (charts.admitted_chart), drawn once for these figures."""
+        from .charts import admitted_chart
+
+        key = ("chart", self.system.id, self.system.title)
+        if key not in self.drawn:
+            self.drawn[key] = admitted_chart(self.admitted_over_time, chart_id=f"chart-{self.system.id}",
+                                             title=f"Providers admitted to date per zone, {self.system.title}")
+        return self.drawn[key]
+
+    def admitted_rows(self) -> Markup:
+        """The chart's figures as table rows: zone (in the order of Jinja's dictsort), date, providers."""
+        if "rows" not in self.drawn:
+            rows = []
+            for zone, line in sorted(self.admitted_over_time.items(), key=lambda item: item[0].lower()):
+                cell = f'<tr class="govuk-table__row"><td class="govuk-table__cell">{escape(zone)}</td>'
+                rows.extend(f'      {cell}<td class="govuk-table__cell">{format_date(day)}</td><td class="govuk-table__cell '
+                            f'govuk-table__cell--numeric">{n}</td></tr>\n' for day, n in line)
+            # the zone names went through escape(); dates and numbers are formatted here
+            self.drawn["rows"] = Markup("".join(rows))  # nosec B704
+        return self.drawn["rows"]
+
 
 def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOverview]:
     """Overviews of the given systems (their rounds, lots and zones already loaded), by system id."""
@@ -50,6 +80,42 @@ def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOvervie
     _add_members(overviews, ids)
     _add_admissions(overviews, ids)
     return overviews
+
+
+@dataclass
+class _Kept:
+    """A council's figures as counted at one state of the audit chain on one day, until valid_until."""
+
+    stamp: tuple
+    valid_until: datetime | None
+    #: by system id: (pipeline, members, admitted over time, drawn markup)
+    figures: dict
+
+
+def council_overviews(authority_id: int, systems: list[PurchasingSystem]) -> dict[int, SystemOverview]:
+    """system_overviews of a council's systems, counted again only when something they count may have changed.
+
+    Everything the figures count (applications and their status, rounds' times, evaluation extensions,
+    memberships and their zones, first admissions, lots, zones, a system's settings) is changed only by
+    services that record an audit event in the same transaction, and every event moves the audit chain's
+    single head (its hash), so figures kept with the head they were counted at are current while the head
+    is the same. What the clock changes without anyone acting is in the key too: the day (overdue
+    evaluations, suspensions that end, the chart's line to today), and the next closing time of a round (a
+    closed round's drafts leave the pipeline, its evaluation clock starts) ends the figures' life.
+    Each worker keeps the latest figures of each council it has shown."""
+    kept_by_council = current_app.extensions.setdefault("commissioning_dashboard_figures", {})
+    moment = now()
+    # read before counting: figures counted after a later change are kept under an older head, never the reverse
+    head = db.session.scalar(select(AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID))
+    stamp = (head, london(moment).date(), tuple(s.id for s in systems))
+    kept = kept_by_council.get(authority_id)
+    if kept is None or kept.stamp != stamp or (kept.valid_until is not None and moment >= kept.valid_until):
+        overviews = system_overviews(systems)
+        closing = [r.closes_at for s in systems for r in s.rounds if r.closes_at > moment]
+        kept = _Kept(stamp, min(closing, default=None), {
+            o.system.id: (o.pipeline, o.members, o.admitted_over_time, o.drawn) for o in overviews.values()})
+        kept_by_council[authority_id] = kept
+    return {s.id: SystemOverview(s, *kept.figures[s.id]) for s in systems}
 
 
 def _add_pipeline(overviews: dict[int, SystemOverview], ids: list[int]) -> None:

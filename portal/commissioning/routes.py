@@ -15,8 +15,8 @@ from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus
 
 from . import bp, services
-from .charts import admitted_chart
-from .dashboard import system_overviews
+from .dashboard import council_overviews
+from .results_page import EvaluatedApplication, evaluated_applications, result_rows
 from .round_page import application_rows, submitted_applications
 from .forms import (
     ConfirmForm,
@@ -76,7 +76,7 @@ def dashboard():
         .order_by(PurchasingSystem.created_at.desc())
     ).all()
     return render_template("commissioning/dashboard.html", title="Purchasing systems", systems=systems,
-                           overviews=system_overviews(systems), admitted_chart=admitted_chart)
+                           overviews=council_overviews(current_user.authority_id, systems))
 
 
 @bp.route("/systems/new", methods=["GET", "POST"])
@@ -722,22 +722,22 @@ def results(round_id):
     round_, ready = _round_with_results(round_id)
     if not ready:
         return redirect(url_for(".round", round_id=round_.id))
-    criteria = preload_criteria(round_.system, with_zones=round_.system.ranks_lead_providers)  # noqa: F841 (kept referenced: see preload_criteria)
     page_number = request.args.get("page", 1, type=int)
     per_page = current_app.config.get("PAGE_SIZE", 50)
     rankings = None
     if round_.system.ranks_lead_providers:
         # a ranking compares every passing application of the round: read them all once, page the list
+        criteria = preload_criteria(round_.system, with_zones=True)  # noqa: F841 (kept referenced: see preload_criteria)
         everyone = db.session.scalars(evaluated_applications_query(round_, with_zones=True)).all()
         results_of = results_for(everyone)
         rankings = zone_rankings(everyone, results_of)
         page = ListPagination(page=page_number, per_page=per_page, items=everyone)
+        rows = result_rows([EvaluatedApplication.of(a) for a in page.items], results_of)
     else:
-        page = db.paginate(evaluated_applications_query(round_), page=page_number, per_page=per_page,
-                           error_out=True)
-        results_of = results_for(page.items)
+        page, results_of = evaluated_applications(round_, page_number, per_page)
+        rows = result_rows(page.items, results_of)
     return render_template("commissioning/results.html", title=f"Results of {round_.name}", round=round_, page=page,
-                           results=results_of, rankings=rankings, can_report=round_.status in REPORT_STATUSES)
+                           rows=rows, rankings=rankings, can_report=round_.status in REPORT_STATUSES)
 
 
 @bp.route("/rounds/<int:round_id>/evaluation-report.pdf")
