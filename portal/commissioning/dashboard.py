@@ -82,6 +82,10 @@ def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOvervie
     return overviews
 
 
+#: the audit chain head's hash (built once: see round_page)
+_HEAD = select(AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)
+
+
 @dataclass
 class _Kept:
     """A council's figures as counted at one state of the audit chain on one day, until valid_until."""
@@ -106,7 +110,7 @@ def council_overviews(authority_id: int, systems: list[PurchasingSystem]) -> dic
     kept_by_council = current_app.extensions.setdefault("commissioning_dashboard_figures", {})
     moment = now()
     # read before counting: figures counted after a later change are kept under an older head, never the reverse
-    head = db.session.scalar(select(AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID))
+    head = db.session.scalar(_HEAD)
     stamp = (head, london(moment).date(), tuple(s.id for s in systems))
     kept = kept_by_council.get(authority_id)
     if kept is None or kept.stamp != stamp or (kept.valid_until is not None and moment >= kept.valid_until):

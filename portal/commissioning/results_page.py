@@ -6,7 +6,7 @@ markup the template wrote."""
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 
 from portal.evaluation.models import ModeratedScore, ModeratedStandard
 from portal.evaluation.results import EVALUATED_STATUSES, application_results
@@ -18,6 +18,34 @@ from .models import Decision, Lot, MinimumStandard, Question
 from .round_page import MARKER, KnownTotalPagination, _url_maker
 
 EVALUATED = tuple(ApplicationStatus(status) for status in EVALUATED_STATUSES)
+
+# statements built once, parameters bound at each run (see round_page)
+_QUESTIONS = (select(Question.lot_id, Question.id, Question.section, Question.weight, Question.min_score)
+              .join(Lot, Lot.id == Question.lot_id).where(Lot.system_id == bindparam("system_id"))
+              .order_by(Question.lot_id, Question.position))
+_STANDARDS = (select(MinimumStandard.lot_id, MinimumStandard.id, MinimumStandard.kind)
+              .join(Lot, Lot.id == MinimumStandard.lot_id).where(Lot.system_id == bindparam("system_id"))
+              .order_by(MinimumStandard.lot_id, MinimumStandard.position))
+_LOTS = select(Lot.id, Lot.number).where(Lot.system_id == bindparam("system_id"))
+_COUNT = select(func.count()).select_from(Application).where(Application.round_id == bindparam("round_id"),
+                                                             Application.status.in_(EVALUATED))
+_PAGE = (select(Application.id, Application.reference, Application.status, Organisation.legal_name)
+         .join(Organisation, Organisation.id == Application.organisation_id)
+         .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
+         .order_by(Application.reference)
+         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+_CHOICES = (select(ApplicationLot.application_id, ApplicationLot.lot_id, Decision.outcome)
+            .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
+                                      Decision.lot_id == ApplicationLot.lot_id))
+            .where(ApplicationLot.application_id.in_(bindparam("ids", expanding=True)))
+            .order_by(ApplicationLot.application_id, ApplicationLot.lot_id))
+_RESPONSES = (select(StandardResponse.application_id, StandardResponse.standard_id, StandardResponse.confirmed,
+                     StandardResponse.cqc_rating_at_submission)
+              .where(StandardResponse.application_id.in_(bindparam("ids", expanding=True))))
+_AGREED_SCORES = (select(ModeratedScore.application_id, ModeratedScore.question_id, ModeratedScore.score)
+                  .where(ModeratedScore.application_id.in_(bindparam("ids", expanding=True))))
+_AGREED_STANDARDS = (select(ModeratedStandard.application_id, ModeratedStandard.standard_id, ModeratedStandard.passed)
+                     .where(ModeratedStandard.application_id.in_(bindparam("ids", expanding=True))))
 
 
 @dataclass(slots=True, frozen=True)
@@ -49,18 +77,13 @@ class _Lot:
 def criteria_lots(system) -> dict[int, _Lot]:
     """The system's lots with their questions and standards (in their order), as plain rows, by lot id."""
     questions, standards = {}, {}
-    for lot_id, *question in db.session.execute(
-            select(Question.lot_id, Question.id, Question.section, Question.weight, Question.min_score)
-            .join(Lot, Lot.id == Question.lot_id).where(Lot.system_id == system.id)
-            .order_by(Question.lot_id, Question.position)):
+    system_id = {"system_id": system.id}
+    for lot_id, *question in db.session.execute(_QUESTIONS, system_id):
         questions.setdefault(lot_id, []).append(_Question(*question))
-    for lot_id, *standard in db.session.execute(
-            select(MinimumStandard.lot_id, MinimumStandard.id, MinimumStandard.kind)
-            .join(Lot, Lot.id == MinimumStandard.lot_id).where(Lot.system_id == system.id)
-            .order_by(MinimumStandard.lot_id, MinimumStandard.position)):
+    for lot_id, *standard in db.session.execute(_STANDARDS, system_id):
         standards.setdefault(lot_id, []).append(_Standard(*standard))
     return {lot_id: _Lot(lot_id, number, tuple(questions.get(lot_id, ())), tuple(standards.get(lot_id, ())))
-            for lot_id, number in db.session.execute(select(Lot.id, Lot.number).where(Lot.system_id == system.id))}
+            for lot_id, number in db.session.execute(_LOTS, system_id)}
 
 
 @dataclass(slots=True)
@@ -104,30 +127,18 @@ class EvaluatedApplication:
 def evaluated_applications(round_, page: int, per_page: int) -> tuple[KnownTotalPagination, dict]:
     """(a page of the round's evaluated applications by reference, {application id: {lot id: LotResult}})."""
     lots_by_id = criteria_lots(round_.system)
-    total = db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.round_id == round_.id, Application.status.in_(EVALUATED)))
+    total = db.session.scalar(_COUNT, {"round_id": round_.id})
 
     def read(offset: int, limit: int) -> list[EvaluatedApplication]:
-        rows = db.session.execute(
-            select(Application.id, Application.reference, Application.status, Organisation.legal_name)
-            .join(Organisation, Organisation.id == Application.organisation_id)
-            .where(Application.round_id == round_.id, Application.status.in_(EVALUATED))
-            .order_by(Application.reference).limit(limit).offset(offset)).all()
+        rows = db.session.execute(_PAGE, {"round_id": round_.id, "limit": limit, "offset": offset}).all()
         items = [EvaluatedApplication(*row, round_) for row in rows]
         if items:
             by_id = {item.id: item for item in items}
-            for application_id, lot_id, outcome in db.session.execute(
-                    select(ApplicationLot.application_id, ApplicationLot.lot_id, Decision.outcome)
-                    .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
-                                              Decision.lot_id == ApplicationLot.lot_id))
-                    .where(ApplicationLot.application_id.in_(by_id))
-                    .order_by(ApplicationLot.application_id, ApplicationLot.lot_id)):
+            ids = {"ids": list(by_id)}
+            for application_id, lot_id, outcome in db.session.execute(_CHOICES, ids):
                 by_id[application_id].lots.append(Choice(lots_by_id[lot_id], outcome))
             if any(standard.kind.is_automatic for lot in lots_by_id.values() for standard in lot.standards):
-                for response in db.session.execute(
-                        select(StandardResponse.application_id, StandardResponse.standard_id,
-                               StandardResponse.confirmed, StandardResponse.cqc_rating_at_submission)
-                        .where(StandardResponse.application_id.in_(by_id))):
+                for response in db.session.execute(_RESPONSES, ids):
                     by_id[response.application_id].responses[response.standard_id] = response
         return items
 
@@ -140,12 +151,9 @@ def results_of(items: list[EvaluatedApplication]) -> dict:
     ids = [item.id for item in items]
     scores, standards = {i: [] for i in ids}, {i: [] for i in ids}
     if ids:
-        for row in db.session.execute(select(ModeratedScore.application_id, ModeratedScore.question_id,
-                                             ModeratedScore.score).where(ModeratedScore.application_id.in_(ids))):
+        for row in db.session.execute(_AGREED_SCORES, {"ids": ids}):
             scores[row.application_id].append(row)
-        for row in db.session.execute(select(ModeratedStandard.application_id, ModeratedStandard.standard_id,
-                                             ModeratedStandard.passed)
-                                      .where(ModeratedStandard.application_id.in_(ids))):
+        for row in db.session.execute(_AGREED_STANDARDS, {"ids": ids}):
             standards[row.application_id].append(row)
     return {item.id: application_results(item, scores[item.id], standards[item.id]) for item in items}
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 
 from portal.clock import format_date
 from portal.evaluation.models import Assignment
@@ -19,6 +19,32 @@ from .models import Decision, Lot, RoundStatus
 
 #: the applications the round page lists (drafts and withdrawn ones are only counted)
 LISTED = (ApplicationStatus.submitted, ApplicationStatus.in_evaluation, ApplicationStatus.decided)
+
+# The page's statements are built once (parameters bound at each run): building one and working out its cache
+# key each request took longer than SQLite took to answer it.
+#: a round's applications by status
+STATUS_COUNTS = (select(Application.status, func.count()).where(Application.round_id == bindparam("round_id"))
+                 .group_by(Application.status))
+_PAGE = (select(Application.id, Application.reference, Application.status, Application.submitted_at,
+                Organisation.legal_name)
+         .join(Organisation, Organisation.id == Application.organisation_id)
+         .where(Application.round_id == bindparam("round_id"), Application.status.in_(LISTED))
+         .order_by(Application.reference)
+         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+_LOTS = (select(ApplicationLot.application_id, ApplicationLot.lot_id, Lot.number, Decision.outcome)
+         .join(Lot, Lot.id == ApplicationLot.lot_id)
+         .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
+                                   Decision.lot_id == ApplicationLot.lot_id))
+         .where(ApplicationLot.application_id.in_(bindparam("ids", expanding=True)))
+         .order_by(ApplicationLot.application_id, ApplicationLot.lot_id))
+_PROGRESS = (select(Assignment.application_id, func.count(), func.count(Assignment.submitted_at))
+             .where(Assignment.application_id.in_(bindparam("ids", expanding=True)), Assignment.ended_at.is_(None))
+             .group_by(Assignment.application_id))
+
+
+def status_counts(round_) -> dict:
+    """{status: number of the round's applications}"""
+    return dict(db.session.execute(STATUS_COUNTS, {"round_id": round_.id}).all())
 
 
 @dataclass(slots=True)
@@ -61,12 +87,7 @@ def submitted_applications(round_, counts: dict, page: int, per_page: int) -> Kn
     total = sum(counts.get(status, 0) for status in LISTED)
 
     def read(offset: int, limit: int) -> list[ListedApplication]:
-        rows = db.session.execute(
-            select(Application.id, Application.reference, Application.status, Application.submitted_at,
-                   Organisation.legal_name)
-            .join(Organisation, Organisation.id == Application.organisation_id)
-            .where(Application.round_id == round_.id, Application.status.in_(LISTED))
-            .order_by(Application.reference).limit(limit).offset(offset)).all()
+        rows = db.session.execute(_PAGE, {"round_id": round_.id, "limit": limit, "offset": offset}).all()
         items = [ListedApplication(*row) for row in rows]
         if items:
             _add_lots_and_progress(items)
@@ -78,18 +99,9 @@ def submitted_applications(round_, counts: dict, page: int, per_page: int) -> Kn
 def _add_lots_and_progress(items: list[ListedApplication]) -> None:
     by_id = {item.id: item for item in items}
     ids = list(by_id)
-    for application_id, lot_id, number, outcome in db.session.execute(
-            select(ApplicationLot.application_id, ApplicationLot.lot_id, Lot.number, Decision.outcome)
-            .join(Lot, Lot.id == ApplicationLot.lot_id)
-            .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
-                                      Decision.lot_id == ApplicationLot.lot_id))
-            .where(ApplicationLot.application_id.in_(ids))
-            .order_by(ApplicationLot.application_id, ApplicationLot.lot_id)):
+    for application_id, lot_id, number, outcome in db.session.execute(_LOTS, {"ids": ids}):
         by_id[application_id].lots.append(LotChoice(lot_id, number, outcome))
-    for application_id, assigned, done in db.session.execute(
-            select(Assignment.application_id, func.count(), func.count(Assignment.submitted_at))
-            .where(Assignment.application_id.in_(ids), Assignment.ended_at.is_(None))
-            .group_by(Assignment.application_id)):
+    for application_id, assigned, done in db.session.execute(_PROGRESS, {"ids": ids}):
         item = by_id[application_id]
         item.assigned, item.done = assigned, done
 

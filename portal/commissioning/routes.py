@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
@@ -17,7 +17,7 @@ from portal.onboarding.models import Application, ApplicationStatus
 from . import bp, services
 from .dashboard import council_overviews
 from .results_page import EvaluatedApplication, evaluated_applications, result_rows
-from .round_page import application_rows, submitted_applications
+from .round_page import application_rows, status_counts, submitted_applications
 from .forms import (
     ConfirmForm,
     CopySystemForm,
@@ -52,6 +52,14 @@ from .models import (
     StandardKind,
     Zone,
 )
+
+
+def _managed_round(round_id) -> Round:
+    """_managed(Round, round_id), the round read with its system in one query (a round's pages show the system):
+    _managed finds it in the session and checks it exactly as for any round."""
+    # held until _managed has it: the session keeps its objects weakly
+    loaded = db.session.get(Round, round_id, options=(joinedload(Round.system),))  # noqa: F841
+    return _managed(Round, round_id)
 
 
 def _managed(model, object_id):
@@ -507,10 +515,8 @@ def _round_form_prefill(system) -> dict | None:
 @bp.route("/rounds/<int:round_id>")
 @roles_required(Role.commissioner)
 def round(round_id):
-    round_ = _managed(Round, round_id)
-    counts = dict(db.session.execute(
-        select(Application.status, func.count()).where(Application.round_id == round_.id).group_by(Application.status)
-    ).all())
+    round_ = _managed_round(round_id)
+    counts = status_counts(round_)
     page = None
     if not round_.bids_sealed:
         page = submitted_applications(round_, counts, request.args.get("page", 1, type=int),
@@ -702,7 +708,7 @@ class ListPagination(Pagination):
 
 def _round_with_results(round_id):
     """A round of the commissioner's council that has results; None (with a message) before evaluation."""
-    round_ = _managed(Round, round_id)
+    round_ = _managed_round(round_id)
     if round_.status not in RESULT_STATUSES:
         flash(f"{round_.name} is {round_.status.label.lower()}. Results exist once evaluation has started.", "error")
         return round_, False

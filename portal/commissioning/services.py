@@ -6,8 +6,9 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from portal.audit.models import AuditEvent
 from portal.audit.services import record_event
 from portal.clock import format_date, format_datetime, from_london, london, now
 from portal.core import DomainError, NotAllowed
@@ -703,13 +704,15 @@ def extend_round(round_: Round, actor, *, closes_at: datetime, reason: str) -> R
     return round_
 
 
+#: a round's "round.extended" events, oldest first (built once: the round page reads them every time)
+_ROUND_EXTENDED = (select(AuditEvent)
+                   .where(AuditEvent.object_type == "Round", AuditEvent.object_id == bindparam("round_id"),
+                          AuditEvent.action == "round.extended").order_by(AuditEvent.id))
+
+
 def round_extensions(round_: Round) -> list[dict]:
     """Every extension of a round, oldest first: from and to closing times, reason and when."""
-    from portal.audit.models import AuditEvent
-
-    rows = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "Round", AuditEvent.object_id == round_.id,
-                                 AuditEvent.action == "round.extended").order_by(AuditEvent.id)).all()
+    rows = db.session.scalars(_ROUND_EXTENDED, {"round_id": round_.id}).all()
     return [{"from": datetime.fromisoformat(e.before["closes_at"]), "to": datetime.fromisoformat(e.after["closes_at"]),
              "reason": e.after.get("reason", ""), "at": e.occurred_at} for e in rows]
 
