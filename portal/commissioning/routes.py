@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
@@ -74,15 +74,17 @@ def _form_page(form, title, **context):
     return render_template("form_page.html", form=form, title=title, **context)
 
 
+#: the council's systems with their rounds, lots and zones, newest first (built once: see round_page)
+_COUNCIL_SYSTEMS = (select(PurchasingSystem).where(PurchasingSystem.authority_id == bindparam("authority_id"))
+                    .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots),
+                             selectinload(PurchasingSystem.zones))
+                    .order_by(PurchasingSystem.created_at.desc()))
+
+
 @bp.route("/")
 @roles_required(Role.commissioner)
 def dashboard():
-    systems = db.session.scalars(
-        select(PurchasingSystem).where(PurchasingSystem.authority_id == current_user.authority_id)
-        .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots),
-                 selectinload(PurchasingSystem.zones))
-        .order_by(PurchasingSystem.created_at.desc())
-    ).all()
+    systems = db.session.scalars(_COUNCIL_SYSTEMS, {"authority_id": current_user.authority_id}).all()
     return render_template("commissioning/dashboard.html", title="Purchasing systems", systems=systems,
                            overviews=council_overviews(current_user.authority_id, systems))
 
