@@ -58,10 +58,18 @@ def format_date(day: date | datetime | None) -> str:
 
 
 _bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(2015, 2041))
+#: the same days as a plain set: looking a date up in the holidays object costs a conversion each time, and
+#: every deadline clock looks up each day it counts
+_BANK_HOLIDAY_YEARS = range(2015, 2041)
+_bank_holiday_dates = frozenset(_bank_holidays.keys())
 
 
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays
+    if day.weekday() >= 5:
+        return False
+    if day.year in _BANK_HOLIDAY_YEARS:
+        return day not in _bank_holiday_dates
+    return day not in _bank_holidays
 
 
 def add_working_days(start: datetime, days: int) -> date:

@@ -41,8 +41,9 @@ def _content(item: dict) -> Markup:
 
 def _only(params: dict | None, allowed: set[str]) -> bool:
     """True when params use no key outside allowed (None and empty values do not count)."""
-    return not params or all(key in allowed or value in (None, "", False, {}, [])
-                             for key, value in params.items())
+    if not params or params.keys() <= allowed:
+        return True
+    return all(key in allowed or value in (None, "", False, {}, []) for key, value in params.items())
 
 
 # ---- table
@@ -90,6 +91,28 @@ def govuk_table(params: dict) -> Markup:
     return Markup("".join(parts))  # nosec B704
 
 
+# ---- details
+
+
+def govuk_details(params: dict) -> Markup:
+    """govukDetails for a summary text and a body (text or HTML); anything else (an id, attributes, open,
+    a summary in HTML, a caller) is left to the macro: templates call govukDetails for those."""
+    if not _only(params, {"summaryText", "text", "html", "classes"}):
+        raise ValueError("govuk_details writes a summary text and a body only; use the govukDetails macro")
+    body = Markup(str(params["html"])) if params.get("html") else escape(params.get("text", ""))  # nosec B704
+    return Markup(  # nosec B704 (escaped above, or marked as HTML by the template as the macro's | safe does)
+        f'<details class="govuk-details{_classes(params.get("classes"))}">\n'
+        f'  <summary class="govuk-details__summary">\n'
+        f'    <span class="govuk-details__summary-text">\n'
+        f'      {escape(params.get("summaryText", ""))}\n'
+        f'    </span>\n'
+        f'  </summary>\n'
+        f'  <div class="govuk-details__text">\n'
+        f'    {body}\n'
+        f'  </div>\n'
+        f'</details>\n')
+
+
 # ---- the parts of a form field
 
 
@@ -122,7 +145,8 @@ def _hint_and_error(params: dict, id_base: str, described_by: str, inner: list) 
 def _label(label: dict, for_id: str, classes: str = "", attributes=None) -> str:
     if not (label.get("html") or label.get("text")):
         return ""
-    all_classes = " ".join(c for c in (classes, label.get("classes")) if c)
+    extra = label.get("classes")
+    all_classes = f"{classes} {extra}" if classes and extra else (classes or extra)
     return (f'<label class="govuk-label{_classes(all_classes or None)}"{_attributes(attributes)}'
             f' for="{escape(for_id)}">\n{_content(label)}\n</label>\n')
 
@@ -143,6 +167,7 @@ _ERROR = {"text", "html", "classes", "visuallyHiddenText"}
 _RADIOS = {"name", "items", "hint", "fieldset", "errorMessage", "classes", "attributes", "idPrefix", "value",
            "formGroup"}
 _RADIO_ITEM = {"text", "html", "value", "checked", "hint", "id", "disabled", "attributes"}
+_PLAIN_RADIO_ITEM = {"text", "value", "checked"}
 
 
 def _radios_supported(params: dict) -> bool:
@@ -169,7 +194,19 @@ def govuk_radios(params: dict) -> Markup | None:
     inner.append(f'<div class="govuk-radios{_classes(params.get("classes"))}"{_attributes(params.get("attributes"))}'
                  f' data-module="govuk-radios">\n')
     value = params.get("value")
+    name = escape(params["name"])
     for index, item in enumerate(params["items"], start=1):
+        if item.keys() <= _PLAIN_RADIO_ITEM and item.get("text"):
+            # the common option (words, a value, perhaps checked): the same markup as below, written directly
+            item_id = escape(f"{id_prefix}-{index}" if index > 1 else id_prefix)
+            checked = item.get("checked") or (bool(value) and item.get("value") == value
+                                              and item.get("checked") is not False)
+            inner.append(
+                f'<div class="govuk-radios__item">\n<input class="govuk-radios__input" id="{item_id}" name="{name}" '
+                f'type="radio" value="{escape(item.get("value", ""))}"{" checked" if checked else ""}>\n'
+                f'<label class="govuk-label govuk-radios__label" for="{item_id}">\n{escape(item["text"])}\n'
+                f'</label>\n</div>\n')
+            continue
         item_id = item.get("id") or (f"{id_prefix}-{index}" if index > 1 else id_prefix)
         checked = item.get("checked")
         if not checked:
@@ -182,7 +219,7 @@ def govuk_radios(params: dict) -> Markup | None:
         extra += _attributes(item.get("attributes"))
         inner.append(
             f'<div class="govuk-radios__item">\n<input class="govuk-radios__input" id="{escape(item_id)}" '
-            f'name="{escape(params["name"])}" type="radio" value="{escape(item.get("value", ""))}"{extra}>\n'
+            f'name="{name}" type="radio" value="{escape(item.get("value", ""))}"{extra}>\n'
             f'{_label(item, item_id, "govuk-radios__label")}'
             f'{_hint(item_hint, hint_id, "govuk-radios__hint") if has_hint else ""}</div>\n')
     inner.append("</div>\n")

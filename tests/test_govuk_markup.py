@@ -4,12 +4,13 @@ import re
 import pytest
 from markupsafe import Markup
 
-from portal.govuk_markup import govuk_radios, govuk_table, govuk_textarea
+from portal.govuk_markup import govuk_details, govuk_radios, govuk_table, govuk_textarea
 
 MACROS = {
     govuk_table: ("table", "govukTable"),
     govuk_radios: ("radios", "govukRadios"),
     govuk_textarea: ("textarea", "govukTextarea"),
+    govuk_details: ("details", "govukDetails"),
 }
 
 
@@ -72,6 +73,12 @@ TEXTAREAS = [
     {"name": "note", "label": {"html": "<span>Note</span>"}, "value": "  kept  ", "disabled": True},
 ]
 
+DETAILS = [
+    {"summaryText": "Guidance the provider was given", "html": Markup('<p class="govuk-body">Say <b>how</b></p>')},
+    {"summaryText": "Why <this>?", "text": "Because & so", "classes": "portal-x"},
+    {"summaryText": "Empty"},
+]
+
 
 @pytest.mark.parametrize("params", TABLES)
 def test_table_gives_the_macros_markup(app, params):
@@ -91,7 +98,16 @@ def test_text_area_gives_the_macros_markup_and_keeps_the_typed_text_exactly(app,
     assert typed == re.search(r"<textarea[^>]*>(.*?)</textarea>", macro(app, govuk_textarea, params), re.S).group(1)
 
 
+@pytest.mark.parametrize("params", DETAILS)
+def test_details_give_the_macros_markup_exactly(app, params):
+    # exactly, whitespace too: the scoring page's HTML is byte for byte what the macro gave
+    assert str(govuk_details(params)) == macro(app, govuk_details, params).lstrip("\n")
+    assert "Why &lt;this&gt;?" in str(govuk_details(DETAILS[1])) and "Because &amp; so" in str(govuk_details(DETAILS[1]))
+
+
 def test_parameters_only_the_macro_knows_are_left_to_the_macro():
+    with pytest.raises(ValueError):
+        govuk_details({"summaryText": "Open", "open": True, "html": "x"})
     assert govuk_radios({"name": "x", "items": [{"text": "A", "value": "a", "conditional": {"html": "<p>More</p>"}}]}) is None
     assert govuk_radios({"name": "x", "items": [{"divider": "or"}]}) is None
     assert govuk_radios({"name": "x", "items": SCALE, "fieldset": {"legend": {"text": "Q", "isPageHeading": True}}}) is None
