@@ -571,8 +571,8 @@ class _Generator:
             as_panel = evaluator_id in panel
             assignment_id = self.ids.take(Assignment)
             submitted = everyone_done and not (in_live and evaluator_id == self.officer_ids[0] and position == 1)
-            self.add(Assignment, {"id": assignment_id, "application_id": app_id, "evaluator_id": evaluator_id,
-                                  "as_panel": as_panel, "assigned_by_id": self.commissioner_id,
+            self.add(Assignment, {"id": assignment_id, "application_id": app_id, "round_id": rnd["id"],
+                                  "evaluator_id": evaluator_id, "as_panel": as_panel, "assigned_by_id": self.commissioner_id,
                                   "assigned_at": started, "submitted_at": started + timedelta(days=5) if submitted
                                   else None})
             interest = rng.random() < 0.02 and not (in_live and evaluator_id == self.officer_ids[0])

@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, bindparam, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, bindparam, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -16,13 +16,15 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("application_id", "evaluator_id"),
-        #: an evaluator's work list counts and orders their assignments by round without reading the rows
-        Index("ix_assignments_evaluator_application", "evaluator_id", "application_id"),
+        #: an evaluator's work list counts their assignments by round, and reads a page's rounds, from the index
+        Index("ix_assignments_evaluator_round", "evaluator_id", "round_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the application's round, kept here for the work list (set from the application when first stored)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     #: scores only the questions marked for the service-user panel
     as_panel: Mapped[bool] = mapped_column(default=False)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -102,6 +104,13 @@ class Assignment(db.Model):
 
     def can_score(self, user) -> bool:
         return self.can_read(user) and not self.is_submitted
+
+
+@event.listens_for(Assignment, "before_insert")
+def _round_of_the_application(mapper, connection, assignment) -> None:
+    """An assignment is in its application's round (an application never moves round)."""
+    if assignment.round_id is None:
+        assignment.round_id = assignment.application.round_id
 
 
 class ConflictDecision(enum.Enum):

@@ -52,41 +52,38 @@ class ListedAssignment:
 # The statements are built once: made afresh, each costs its construction and its cache key on every request.
 _evaluator = bindparam("evaluator")
 _rounds = bindparam("rounds", expanding=True)
-#: how many assignments the evaluator has in each round, newest round first (reads the evaluator's
-#: assignments through their evaluator-and-application index, and each application's round)
-_PER_ROUND = (select(Application.round_id, func.count())
-              .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
-              .where(Assignment.evaluator_id == _evaluator)
-              .group_by(Application.round_id).order_by(Application.round_id.desc()))
+#: how many assignments the evaluator has in each round, newest round first: read from the
+#: (evaluator, round) index alone
+_PER_ROUND = (select(Assignment.round_id, func.count()).where(Assignment.evaluator_id == _evaluator)
+              .group_by(Assignment.round_id).order_by(Assignment.round_id.desc()))
 _ROWS = (select(Assignment.id, Assignment.submitted_at, Assignment.ended_at,
                 exists().where(Score.assignment_id == Assignment.id),
                 Application.id, Application.round_id, Application.organisation_id, Organisation.legal_name,
                 Application.status, Application.submitted_at)
          .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
          .join(Organisation, Organisation.id == Application.organisation_id)
-         .where(Assignment.evaluator_id == _evaluator, Application.round_id.in_(_rounds))
-         .order_by(Application.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
+         .where(Assignment.evaluator_id == _evaluator, Assignment.round_id.in_(_rounds))
+         .order_by(Assignment.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
          .limit(bindparam("limit")).offset(bindparam("offset")))
 _DECLARATIONS = select(ConflictDeclaration).where(
     ConflictDeclaration.evaluator_id == _evaluator, ConflictDeclaration.round_id.in_(_rounds),
     ConflictDeclaration.organisation_id.in_(bindparam("organisations", expanding=True)))
 _ROUNDS = select(Round).where(Round.id.in_(_rounds)).options(joinedload(Round.system))
 #: to do / in progress / done per round, over all the evaluator's current work (not just the page)
-_PROGRESS = (select(Application.round_id, func.count(func.distinct(Assignment.id)),
+_PROGRESS = (select(Assignment.round_id, func.count(func.distinct(Assignment.id)),
                     func.count(func.distinct(case((Assignment.submitted_at.is_not(None), Assignment.id)))),
                     func.count(func.distinct(Score.assignment_id)))
-             .select_from(Assignment).join(Application)
-             .outerjoin(Score, Score.assignment_id == Assignment.id)
+             .select_from(Assignment).outerjoin(Score, Score.assignment_id == Assignment.id)
              .where(Assignment.evaluator_id == _evaluator, Assignment.ended_at.is_(None),
-                    Application.round_id.in_(_rounds))
-             .group_by(Application.round_id))
+                    Assignment.round_id.in_(_rounds))
+             .group_by(Assignment.round_id))
 
 
 class WorkListPagination(Pagination):
     """A page of one evaluator's assignments (the pagination macro's interface).
 
-    Two queries: how many assignments the evaluator has in each round, then the page's rows from only the
-    rounds the page spans, so the providers' names are read and sorted for those rounds alone.
+    Two queries: how many assignments the evaluator has in each round (from an index), then the page's rows
+    from only the rounds the page spans, so only those rounds' applications and providers are read.
     """
 
     def _query_items(self) -> list[ListedAssignment]:

@@ -77,3 +77,37 @@ def test_the_work_list_shows_each_rows_status_and_only_the_evaluators_own_work(d
     login(council.evaluator2)
     page = client.get("/evaluation/")
     assert rows(page) == [] and "You have no applications to evaluate." in page.get_data(as_text=True)
+
+
+def test_an_always_open_system_shows_each_applications_due_date(db, client, login, council, system, two_rounds):
+    system.always_open = True
+    db.session.commit()
+    login(council.evaluator1)
+    html = client.get("/evaluation/").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert '<th scope="col" class="govuk-table__header">Due</th>' in html
+    # every application was submitted more than 10 working days ago: each row says so in words
+    assert text.count("Overdue") == 5 and "Evaluation due by" not in text
+    assert re.search(r"Birch Care Trust No interest|Birch Care Trust Declare first", text)
+    assert rows(client.get("/evaluation/"))[0] == (two_rounds[1].name, "Birch Care Trust")
+
+
+def test_every_assignment_is_in_its_applications_round_and_moved_work_stays_listed(db, client, login, council,
+                                                                                    two_rounds):
+    from sqlalchemy import select
+
+    from portal.evaluation.assigning import reassign
+    from portal.evaluation.models import Assignment
+
+    _, second, _, newer = two_rounds
+    moved = reassign(assignment_of(newer[0], council.evaluator1), council.commissioner, council.evaluator2,
+                     reason="Tom Evans is off sick.")
+    db.session.commit()
+    assignments = db.session.scalars(select(Assignment)).all()
+    assert len(assignments) == 6 and moved.round_id == second.id
+    assert all(a.round_id == a.application.round_id for a in assignments)
+    login(council.evaluator2)
+    assert rows(client.get("/evaluation/")) == [(second.name, "Oak Home Care Ltd")]
+    login(council.evaluator1)
+    html = client.get("/evaluation/").get_data(as_text=True)
+    assert len(rows(client.get("/evaluation/"))) == 5 and "No longer yours" in html
