@@ -15,6 +15,7 @@ from portal.extensions import db
 
 from . import bp, services
 from .clarifications import published_clarifications
+from .markup import task_list_items
 from .forms import AnswerForm, ConfirmForm, DocumentForm, ReuseAnswerForm, StandardForm, SubmitForm, lots_form, rates_form
 from .models import (
     Application,
@@ -73,7 +74,7 @@ def dashboard():
                                       {"organisation_id": current_user.organisation_id}).all()
     applied = {a.round_id: a for a in applications}
     return render_template("onboarding/dashboard.html", title="Your applications", open_rounds=open_rounds,
-                           applications=applications, applied=applied, form=None, confirm=ConfirmForm(),
+                           applications=applications, applied=applied, form=None,
                            systems_to_follow=systems_with_follow_state(current_user))
 
 
@@ -97,7 +98,7 @@ def task_list(application_id):
     tasks = application_tasks(application)
     ready = all(t["status"] is TaskStatus.completed for t in tasks)
     return render_template("onboarding/task_list.html", title="Your application", application=application,
-                           tasks=tasks, ready=ready, TaskStatus=TaskStatus, confirm=ConfirmForm(),
+                           tasks=tasks, ready=ready, TaskStatus=TaskStatus, task_list_items=task_list_items,
                            published=published_clarifications(application.round_id))
 
 
