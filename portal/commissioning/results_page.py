@@ -39,9 +39,11 @@ _CHOICES = (select(ApplicationLot.application_id, ApplicationLot.lot_id, Decisio
                                       Decision.lot_id == ApplicationLot.lot_id))
             .where(ApplicationLot.application_id.in_(bindparam("ids", expanding=True)))
             .order_by(ApplicationLot.application_id, ApplicationLot.lot_id))
+#: the answers to the standards the portal judges itself (declarations, the CQC rating)
 _RESPONSES = (select(StandardResponse.application_id, StandardResponse.standard_id, StandardResponse.confirmed,
                      StandardResponse.cqc_rating_at_submission)
-              .where(StandardResponse.application_id.in_(bindparam("ids", expanding=True))))
+              .where(StandardResponse.application_id.in_(bindparam("ids", expanding=True)),
+                     StandardResponse.standard_id.in_(bindparam("standards", expanding=True))))
 _AGREED_SCORES = (select(ModeratedScore.application_id, ModeratedScore.question_id, ModeratedScore.score)
                   .where(ModeratedScore.application_id.in_(bindparam("ids", expanding=True))))
 _AGREED_STANDARDS = (select(ModeratedStandard.application_id, ModeratedStandard.standard_id, ModeratedStandard.passed)
@@ -137,8 +139,10 @@ def evaluated_applications(round_, page: int, per_page: int) -> tuple[KnownTotal
             ids = {"ids": list(by_id)}
             for application_id, lot_id, outcome in db.session.execute(_CHOICES, ids):
                 by_id[application_id].lots.append(Choice(lots_by_id[lot_id], outcome))
-            if any(standard.kind.is_automatic for lot in lots_by_id.values() for standard in lot.standards):
-                for response in db.session.execute(_RESPONSES, ids):
+            automatic = [standard.id for lot in lots_by_id.values() for standard in lot.standards
+                         if standard.kind.is_automatic]
+            if automatic:
+                for response in db.session.execute(_RESPONSES, {**ids, "standards": automatic}):
                     by_id[response.application_id].responses[response.standard_id] = response
         return items
 
