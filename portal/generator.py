@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from portal import clock
 from portal.audit import chain
+from portal.audit.cells import export_cells
 from portal.audit.models import AuditEvent
 from portal.auth import models as auth_models
 from portal.auth.models import Role, User
@@ -232,6 +233,9 @@ class _Generator:
             prev = row["chain_hash"] = chain.link_hash(prev, chain.canonical_fields(
                 **{key: row[key] for key in ("id", "occurred_at", "actor_id", "action", "object_type", "object_id",
                                              "authority_id", "before", "after")}))
+            row["csv_start"], row["csv_end"] = export_cells(
+                **{key: row[key] for key in ("id", "occurred_at", "action", "object_type", "object_id", "before",
+                                             "after", "prev_hash", "chain_hash")})
         rows.sort(key=lambda r: r["id"])
         head.last_hash = prev
         head.last_event_id = rows[-1]["id"]

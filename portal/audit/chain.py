@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 
+from .cells import event_cells
 from .models import AuditChainHead, AuditEvent
 
 #: the "previous hash" of the first event
@@ -87,6 +88,7 @@ def append(event: AuditEvent) -> AuditEvent:
     db.session.add(event)
     db.session.flush()  # the id is part of what is hashed
     event.chain_hash = event_hash(event, head.last_hash)
+    event.csv_start, event.csv_end = event_cells(event)
     head.last_hash = event.chain_hash
     head.last_event_id = event.id
     head.event_count += 1
@@ -114,7 +116,8 @@ def verify_chain(batch_size: int = 1000) -> Verification:
     last_id = None
     stmt = (select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.actor_id, AuditEvent.action,
                    AuditEvent.object_type, AuditEvent.object_id, AuditEvent.authority_id, AuditEvent.before,
-                   AuditEvent.after, AuditEvent.prev_hash, AuditEvent.chain_hash)
+                   AuditEvent.after, AuditEvent.prev_hash, AuditEvent.chain_hash, AuditEvent.csv_start,
+                   AuditEvent.csv_end)
             .order_by(AuditEvent.id).execution_options(yield_per=batch_size))
     for row in db.session.execute(stmt):
         if row.prev_hash != prev_hash:
@@ -129,6 +132,10 @@ def verify_chain(batch_size: int = 1000) -> Verification:
         if row.chain_hash != expected:
             return Verification(checked, row.id,
                                 f"Event {row.id} was changed after it was recorded: its fields no longer match its hash.")
+        if (row.csv_start, row.csv_end) != event_cells(row):
+            return Verification(checked, row.id,
+                                f"Event {row.id} was changed after it was recorded: its cells in the CSV download "
+                                "no longer match its fields.")
         prev_hash, last_id = row.chain_hash, row.id
         checked += 1
     head = db.session.get(AuditChainHead, HEAD_ID)

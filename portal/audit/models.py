@@ -1,7 +1,7 @@
 """The append-only audit log."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now
@@ -38,6 +38,11 @@ class AuditEvent(db.Model):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     #: sha256 of prev_hash and this event's fields as canonical JSON; see portal.audit.chain
     chain_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: the event's cells in the CSV export, written with the event (see services.export_cells) so a long export
+    #: sends stored text: the cells before "Who" (number and times, ending with a comma) and after "Who (email)"
+    #: (action to hash, ending with the line break). verify_chain checks they still match the event.
+    csv_start: Mapped[str | None] = mapped_column(Text)
+    csv_end: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditChainHead(db.Model):

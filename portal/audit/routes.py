@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.auth.decorators import roles_required
 from portal.auth.models import Role, User
-from portal.documents.csv_download import csv_download
+from portal.documents.csv_download import csv_text_download
 from portal.extensions import db
 
 from . import bp, services
@@ -82,7 +82,6 @@ def log():
 def export():
     """The filtered log as a CSV file, newest first, streamed; the hashes let anyone re-check the chain."""
     _, filters = _filter_form(current_user.authority_id)
-    rows = services.export_rows(current_user.authority_id, filters)
-
+    lines = services.export_lines(current_user.authority_id, filters)
     today = clock.london(clock.now()).date().isoformat()
-    return csv_download(rows, f"audit-log-{today}.csv")
+    return csv_text_download(lines, f"audit-log-{today}.csv")

@@ -79,7 +79,9 @@ def test_deleting_the_newest_events_is_detected_by_the_head(db, five_events):
 
 
 def test_rewriting_a_hash_to_match_is_caught_by_the_next_link(db, five_events):
-    """Someone who changes a row and recomputes its own hash still breaks the next event's link."""
+    """Someone who changes a row and recomputes its own hash (and its cells in the download) still breaks the next
+    event's link."""
+    from portal.audit.cells import event_cells
     from portal.audit.chain import event_hash
 
     target = db.session.get(AuditEvent, five_events[1])
@@ -89,6 +91,12 @@ def test_rewriting_a_hash_to_match_is_caught_by_the_next_link(db, five_events):
     target = db.session.get(AuditEvent, five_events[1])
     db.session.execute(text("UPDATE audit_events SET chain_hash = :h WHERE id = :id"),
                        {"h": event_hash(target, target.prev_hash), "id": target.id})
+    db.session.commit()
+    db.session.expire_all()
+    target = db.session.get(AuditEvent, five_events[1])
+    start, end = event_cells(target)
+    db.session.execute(text("UPDATE audit_events SET csv_start = :s, csv_end = :e WHERE id = :id"),
+                       {"s": start, "e": end, "id": target.id})
     db.session.commit()
     assert verify_chain().broken_event_id == five_events[2]
 
