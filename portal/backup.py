@@ -26,10 +26,12 @@ from sqlalchemy.types import TypeDecorator
 
 from portal.clock import now
 from portal.extensions import db
+from portal.publication import cache as list_version
 
 FORMAT = "care-dps-portal-backup/1"
 BATCH = 1000
 CHAIN_HEAD = "audit_chain_head"
+LIST_VERSION = "call_off_list_versions"
 
 
 class BackupError(Exception):
@@ -216,6 +218,10 @@ def restore_backup(path: str | os.PathLike) -> BackupSummary:
         counts: dict[str, int] = {}
         try:
             connection.execute(tables[CHAIN_HEAD].delete())  # the empty chain's head, from the migration
+            # the call-off lists' version from the migration goes; the archive's goes back with the archive's rows,
+            # unchanged by them (publication/cache.py)
+            connection.execute(tables[LIST_VERSION].delete())
+            list_version.pause(connection)
             for table in _tables():  # dependency order: parents before children
                 if table.name not in archived:
                     continue
@@ -268,6 +274,8 @@ def _has_rows(connection, table: sa.Table) -> bool:
     query = sa.select(sa.literal(1)).select_from(table)
     if table.name == CHAIN_HEAD:
         query = query.where(table.c.event_count > 0)  # the migrations leave the empty chain's head
+    if table.name == LIST_VERSION:
+        return False  # the migrations leave the call-off lists' version: not data
     return connection.execute(query.limit(1)).first() is not None
 
 

@@ -38,3 +38,4 @@ from portal.onboarding.models import (  # noqa: F401
     StandardResponse,
     SystemFollow,
 )
+from portal.publication.models import CallOffListVersion  # noqa: F401

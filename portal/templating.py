@@ -7,7 +7,7 @@ from flask.templating import Environment
 from markupsafe import Markup, escape
 
 from . import clock
-from .govuk_markup import govuk_details, govuk_table
+from .govuk_markup import govuk_details, govuk_pagination, govuk_table
 
 
 class _TemplateGlobals(ChainMap):
@@ -108,6 +108,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(error_list, "error_list")
     app.add_template_global(govuk_table, "govukTable")
     app.add_template_global(govuk_details, "govuk_details")
+    app.add_template_global(govuk_pagination, "govukPagination")
     from .auth.sessions import signed_in
     app.add_template_global(signed_in, "signed_in")
     from .chrome import page_bottom, page_top

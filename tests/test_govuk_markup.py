@@ -156,3 +156,34 @@ def test_a_radios_field_gives_the_same_markup_as_govuk_frontend_wtf_making_a_fie
         html = str(fields().score())
         assert 'value="3" checked' in html and html.count("checked") == 1 and "3: words &lt;3&gt;" in html
         assert "Choose pass or fail" in str(fields().result()) and 'value="9" checked' in str(fields().who())
+
+
+# ---- pagination (the portal's pagination macro, publication/_pagination.html, passes these)
+
+PAGINATIONS = [
+    {"landmarkLabel": "Pages of the call-off list", "previous": None, "next": {"href": "/l?page=2&lot=3"},
+     "items": [{"number": 1, "href": "/l?page=1&lot=3", "current": True}, {"number": 2, "href": "/l?page=2&lot=3"},
+               {"ellipsis": True}, {"number": 9, "href": "/l?page=9&lot=3"}]},
+    {"landmarkLabel": "Pages <of> the log", "previous": {"href": "/a?page=4"}, "next": {"href": "/a?page=6"},
+     "items": [{"number": 1, "href": "/a?page=1"}, {"ellipsis": True}, {"number": 4, "href": "/a?page=4"},
+               {"number": 5, "href": "/a?page=5", "current": True}, {"number": 6, "href": "/a?page=6"},
+               {"ellipsis": True}, {"number": 2768, "href": "/a?page=2768"}]},
+    {"previous": {"href": "/a?page=2"}, "next": None,
+     "items": [{"number": 1, "href": "/a?page=1"}, {"number": 2, "href": "/a?page=2"},
+               {"number": 3, "href": "/a?page=3", "current": True}]},
+    # not the portal's: written by the macro itself
+    {"previous": {"href": "/p", "text": "Earlier"}, "next": {"href": "/n", "labelText": "Later"}},
+    {"classes": "extra", "items": [{"number": 1, "href": "/1", "visuallyHiddenText": "First"}]},
+]
+
+
+@pytest.mark.parametrize("params", PAGINATIONS)
+def test_pagination_gives_the_macros_markup(app, params):
+    from portal.govuk_markup import govuk_pagination
+
+    with app.test_request_context():
+        written = govuk_pagination(params)
+        expected = app.jinja_env.from_string(
+            '{% from "govuk_frontend_jinja/components/pagination/macro.html" import govukPagination %}'
+            '{{ govukPagination(params) }}').render(params=params)
+    assert normalised(written) == normalised(expected)

@@ -1,8 +1,16 @@
 """The audit log, for the commissioners of the council whose records the events touch."""
 
+from collections.abc import Mapping
+from functools import lru_cache
+
 from flask import current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import SelectPagination
+from jinja2.filters import do_dictsort, do_truncate
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal import clock
 from portal.auth.decorators import roles_required
@@ -12,50 +20,39 @@ from portal.extensions import db
 
 from . import bp, services
 from .forms import AuditFilterForm
-from .models import AuditEvent
 
 
-def _values_in_log(column, authority_id: int) -> list[str]:
-    """The different values of an event column in a council's log, in order (SELECT DISTINCT's answer).
-
-    Read with a recursive query that jumps from each value to the next one in the council's index on that
-    column (ix_audit_events_authority_action, ..._object_type): a few dozen index look-ups, where DISTINCT
-    reads every event of the council (140,000 in the benchmark's national DPS).
-    """
-    in_log = AuditEvent.authority_id == authority_id
-    values = select(func.min(column).label("value")).where(in_log).cte("log_values", recursive=True)
-    previous = values.alias("previous")
-    values = values.union_all(
-        select(select(func.min(column)).where(in_log, column > previous.c.value).scalar_subquery())
-        .where(previous.c.value.is_not(None)))
-    return db.session.scalars(select(values.c.value).where(values.c.value.is_not(None))
-                              .order_by(values.c.value)).all()
-
-
-def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilters]:
-    """The filter form with this council's choices, and the filters it asks for.
+def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilters, tuple, int]:
+    """The filter form with this council's choices, the filters it asks for, the choices (actions, kinds of
+    record, people) offered, and how many events the whole log holds.
 
     A choice the council's log does not have (another council's action, a hand-edited address) is ignored,
     like no filter; a date that is not a real date is shown as an error and the log is shown unfiltered by it.
     """
-    form = AuditFilterForm(request.args)
-    actions = _values_in_log(AuditEvent.action, authority_id)
-    types = _values_in_log(AuditEvent.object_type, authority_id)
+    summary = services.log_summary(authority_id)
+    actions, types = summary.actions, summary.object_types
     # "Who" offers the council's own staff: in a national DPS thousands of provider users act in the log, too
     # many for a list (find a provider's events by the kind of record and its number instead)
-    actors = db.session.execute(select(User.id, User.name).where(User.authority_id == authority_id)
-                                .order_by(User.name, User.id)).all()
+    actors = tuple(tuple(row) for row in db.session.execute(
+        select(User.id, User.name).where(User.authority_id == authority_id).order_by(User.name, User.id)))
+    form, filters = _form_for(request.args, actions, types, actors)
+    return form, filters, (actions, types, actors), summary.count
+
+
+def _form_for(args, actions: tuple, types: tuple, actors: tuple) -> tuple[AuditFilterForm, services.LogFilters]:
+    """The filter form for these query arguments and choices, validated, and the filters it asks for."""
+    form = AuditFilterForm(args)
     form.action.choices = [("", "All actions")] + [(a, a) for a in actions]
     form.object_type.choices = [("", "All kinds of record")] + [(t, t) for t in types]
     form.actor.choices = [("", "Everyone"), ("0", "The portal")] + [(str(i), name) for i, name in actors]
-    if request.args:
+    if args:
         form.validate()
     ok = lambda field: field.data if not field.errors else None  # noqa: E731
-    actor = request.args.get("actor")
+    actor = args.get("actor")
     filters = services.LogFilters(
-        action=request.args.get("action") if request.args.get("action") in actions else None,
+        action=args.get("action") if args.get("action") in actions else None,
         actor_id=int(actor) if actor in {c[0] for c in form.actor.choices[1:]} else None,
-        object_type=request.args.get("object_type") if request.args.get("object_type") in types else None,
+        object_type=args.get("object_type") if args.get("object_type") in types else None,
         object_id=ok(form.object_id),
         date_from=ok(form.date_from),
         date_to=ok(form.date_to),
@@ -65,23 +62,99 @@ def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilter
     return form, filters
 
 
+@lru_cache(maxsize=256)
+def _filter_fields(args: tuple, validated: bool, choices: tuple) -> Markup:
+    """The filter form's fields as HTML: GOV.UK's select, text and date macros cost more than the rest of the
+    page together (about 8 ms), and what they write depends only on the filter arguments (with their errors)
+    and the choices offered, which are the key. Kept for the commonest views: the whole log and its pages."""
+    form, _ = _form_for(_ArgsFrom(args, validated), *choices)
+    return Markup(render_template("audit/_filter_fields.html", form=form))
+
+
+class _ArgsFrom(MultiDict):
+    """Query arguments from their (name, value) pairs; true when the request had any (page included)."""
+
+    def __init__(self, pairs, any_arguments: bool):
+        super().__init__(pairs)
+        self.any_arguments = any_arguments
+
+    def __bool__(self):
+        return self.any_arguments
+
+
+class _RowPagination(SelectPagination):
+    """flask_sqlalchemy's pagination of a select, with plain rows as its items (its own gives the first column)."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["session"].execute(select).all()
+
+
 @bp.route("/")
 @roles_required(Role.commissioner)
 def log():
     """The commissioner's council's audit events, newest first, filtered by action, who, record and dates."""
-    form, filters = _filter_form(current_user.authority_id)
-    page = db.paginate(services.log_events(current_user.authority_id, filters),
-                       page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True)
+    authority_id = current_user.authority_id
+    form, filters, choices, total = _filter_form(authority_id)
+    # a page number past the end answers 404 (page 1 of an empty log is fine); the whole log is counted from the
+    # chain (services.log_summary), not by reading the council's index
+    page = _RowPagination(select=services.log_rows(authority_id, filters), session=db.session,
+                          page=request.args.get("page", 1, type=int),
+                          per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True, count=filters.any)
+    if not filters.any:
+        page.total = total
+    fields_key = tuple((name, value) for name, value in request.args.items(multi=True) if name != "page")
     return render_template("audit/log.html", title="Audit log", page=page, form=form, filters=filters,
-                           filter_args=filters.as_args())
+                           filter_args=filters.as_args(), rows=[_row(event) for event in page.items],
+                           filter_fields=_filter_fields(fields_key, bool(request.args), choices))
+
+
+def _row(event) -> list[dict]:
+    """An event's row of the log's table (govukTable cells)."""
+    occurred_at, who, action, object_type, object_id, before, after = event
+    changes = []
+    if before is not None:
+        changes.append(Markup('<p class="govuk-body-s govuk-!-margin-bottom-1">Before:</p>') + _values(before))
+    if after is not None:
+        margin = " govuk-!-margin-top-2" if before is not None else ""
+        changes.append(Markup(f'<p class="govuk-body-s govuk-!-margin-bottom-1{margin}">After:</p>') + _values(after))
+    if before is None and after is None:
+        changes.append(Markup('<span class="govuk-body-s">No values recorded</span>'))
+    return [
+        {"text": clock.format_datetime(occurred_at), "classes": "portal-nowrap"},
+        {"text": who or "The portal"},
+        {"text": action},
+        {"text": object_type + (f" {object_id}" if object_id is not None else "")},
+        {"html": Markup("\n").join(changes)},
+    ]
+
+
+def _values(data) -> Markup:
+    """Before or after values, compact and escaped: one "name: value" line per field (names in order, ignoring
+    case, as Jinja's dictsort)."""
+    if isinstance(data, Mapping):
+        items = "".join(f'<li><span class="govuk-!-font-weight-bold">{escape(key)}</span>: {_value_text(value)}</li>'
+                        for key, value in do_dictsort(data))
+        return Markup(f'<ul class="govuk-list govuk-body-s govuk-!-margin-bottom-0">{items}</ul>')
+    return Markup(f'<span class="govuk-body-s">{_value_text(data)}</span>')
+
+
+def _value_text(value) -> Markup:
+    """One value: text as it is, anything else as JSON, shortened to 160 characters."""
+    if value is None:
+        return Markup("none")
+    env = current_app.jinja_env
+    # as Jinja's tojson filter writes it (Flask's JSON, with <, >, & and ' escaped)
+    text = value if isinstance(value, str) else htmlsafe_json_dumps(
+        value, dumps=env.policies["json.dumps_function"], **env.policies["json.dumps_kwargs"])
+    return escape(do_truncate(env, text, 160, True, "…"))
 
 
 @bp.route("/export.csv")
 @roles_required(Role.commissioner)
 def export():
     """The filtered log as a CSV file, newest first, streamed; the hashes let anyone re-check the chain."""
-    _, filters = _filter_form(current_user.authority_id)
+    _, filters, _, _ = _filter_form(current_user.authority_id)
     lines = services.export_lines(current_user.authority_id, filters)
     today = clock.london(clock.now()).date().isoformat()
     return csv_text_download(lines, f"audit-log-{today}.csv")

@@ -1,13 +1,20 @@
 """The public call-off lists: no sign-in needed, read-only."""
+from collections import namedtuple
+from dataclasses import dataclass
+
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from markupsafe import Markup
 
 from portal import clock
-from portal.commissioning.models import MembershipStatus
+from portal.commissioning.models import MembershipStatus, today
 from portal.documents import xlsx
 from portal.documents.csv_download import csv_download
 from portal.extensions import db
 
-from . import bp, exports, services
+from . import bp, cache, exports, services
+
+#: what a provider's follow button needs of the system
+SystemName = namedtuple("SystemName", "id title")
 
 
 def _system_or_404(slug: str):
@@ -65,32 +72,59 @@ def about():
                            ocds_prefix=current_app.config.get("OCDS_PREFIX", "ocds-xxxxxx"))
 
 
+@dataclass(frozen=True)
+class RenderedList:
+    """What the call-off list page keeps between changes (publication/cache.py): the system's details and the
+    list as HTML, the page's title, and the system's id and title (for a provider's follow button)."""
+
+    title: str
+    about: Markup
+    members: Markup
+    system: SystemName
+
+
 @bp.route("/<slug>")
 def call_off_list(slug):
     """One system's call-off list: its active members (or, when asked, its suspended or removed ones),
-    filtered by lot and zone, a page at a time."""
+    filtered by lot and zone, a page at a time.
+
+    Rendered once for each version of the data, day, and choice of filters and page, then kept
+    (publication/cache.py): a request then reads only the data's version (and a provider's follow status).
+    """
+    # the version first: data read after it is at least as new, so a page is never kept under a newer version
+    token = cache.current_token()
+    args = request.args
+    key = (token, today(), slug, args.get("lot", type=int), args.get("zone", type=int), args.get("status"),
+           args.get("page", 1, type=int), current_app.config.get("PAGE_SIZE", 50)) if token is not None else None
+    rendered = cache.pages.get(key) if key is not None else None
+    if rendered is None:
+        rendered = _render_list(slug)
+        if key is not None:
+            cache.pages.put(key, rendered)
+    return render_template("publication/call_off_list.html", title=rendered.title, rendered=rendered,
+                           following=_following(rendered.system))
+
+
+def _render_list(slug) -> RenderedList:
     system = _system_or_404(slug)
     lot_id, zone_id, status = _filters(system)
     per_page = current_app.config.get("PAGE_SIZE", 50)
-    # one query for the page's members (plus one for their zones) and one SELECT count(*) for the total;
+    # one query for the page's members (plus one for their zones) and one for the total;
     # error_out: a page number past the end answers 404 (page 1 of an empty list is fine)
     page = db.paginate(services.active_members(system, lot_id, zone_id, status),
-                       page=request.args.get("page", 1, type=int), per_page=per_page, error_out=True)
+                       page=request.args.get("page", 1, type=int), per_page=per_page, error_out=True, count=False)
+    page.total = services.count_members(system, lot_id, zone_id, status)
     changes = services.latest_change_of(page.items) if status is not MembershipStatus.active else {}
     filtered = lot_id is not None or zone_id is not None
-    return render_template(
-        "publication/call_off_list.html",
-        title=system.title,
-        system=system,
-        page=page,
-        lot_id=lot_id,
-        zone_id=zone_id,
-        status=status,
-        statuses=list(MembershipStatus),
-        changes=changes,
-        filtered=filtered,
-        filter_args=_filter_args(lot_id, zone_id, status),
-        following=_following(system),
+    context = dict(system=system, page=page, lot_id=lot_id, zone_id=zone_id, status=status,
+                   statuses=list(MembershipStatus), changes=changes, filtered=filtered,
+                   filter_args=_filter_args(lot_id, zone_id, status))
+    title = system.title + (f" (page {page.page} of {page.pages})" if page.pages > 1 else "")
+    return RenderedList(
+        title=title,
+        about=Markup(render_template("publication/_call_off_list_about.html", **context)),
+        members=Markup(render_template("publication/_call_off_list_members.html", **context)),
+        system=SystemName(system.id, system.title),
     )
 
 
