@@ -5,7 +5,6 @@ from functools import lru_cache
 
 from flask import current_app, render_template, request
 from flask_login import current_user
-from flask_sqlalchemy.pagination import SelectPagination
 from jinja2.filters import do_dictsort, do_truncate
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
@@ -17,6 +16,7 @@ from portal.auth.decorators import roles_required
 from portal.auth.models import Role, User
 from portal.documents.csv_download import csv_text_download
 from portal.extensions import db
+from portal.pagination import RowPagination
 
 from . import bp, services
 from .forms import AuditFilterForm
@@ -82,14 +82,6 @@ class _ArgsFrom(MultiDict):
         return self.any_arguments
 
 
-class _RowPagination(SelectPagination):
-    """flask_sqlalchemy's pagination of a select, with plain rows as its items (its own gives the first column)."""
-
-    def _query_items(self) -> list:
-        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return self._query_args["session"].execute(select).all()
-
-
 @bp.route("/")
 @roles_required(Role.commissioner)
 def log():
@@ -98,7 +90,7 @@ def log():
     form, filters, choices, total = _filter_form(authority_id)
     # a page number past the end answers 404 (page 1 of an empty log is fine); the whole log is counted from the
     # chain (services.log_summary), not by reading the council's index
-    page = _RowPagination(select=services.log_rows(authority_id, filters), session=db.session,
+    page = RowPagination(select=services.log_rows(authority_id, filters), session=db.session,
                           page=request.args.get("page", 1, type=int),
                           per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True, count=filters.any)
     if not filters.any:

@@ -1,15 +1,19 @@
 """The public call-off lists: no sign-in needed, read-only."""
 from collections import namedtuple
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
 
 from portal import clock
+from portal.clock import format_date
 from portal.commissioning.models import MembershipStatus, today
 from portal.documents import xlsx
 from portal.documents.csv_download import csv_download
 from portal.extensions import db
+from portal.pagination import RowPagination
+from portal.templating import money
 
 from . import bp, cache, exports, services
 
@@ -109,15 +113,20 @@ def _render_list(slug) -> RenderedList:
     system = _system_or_404(slug)
     lot_id, zone_id, status = _filters(system)
     per_page = current_app.config.get("PAGE_SIZE", 50)
-    # one query for the page's members (plus one for their zones) and one for the total;
+    # the page's members as plain rows, their zones in one more query, and the total;
     # error_out: a page number past the end answers 404 (page 1 of an empty list is fine)
-    page = db.paginate(services.active_members(system, lot_id, zone_id, status),
-                       page=request.args.get("page", 1, type=int), per_page=per_page, error_out=True, count=False)
+    page = RowPagination(select=services.member_rows(system, lot_id, zone_id, status), session=db.session,
+                         page=request.args.get("page", 1, type=int), per_page=per_page, error_out=True, count=False)
     page.total = services.count_members(system, lot_id, zone_id, status)
+    zones = services.zones_of([member.id for member in page.items])
     changes = services.latest_change_of(page.items) if status is not MembershipStatus.active else {}
+    tag = Markup('<strong class="govuk-tag govuk-tag--{}">{}</strong>').format(
+        {"active": "green", "suspended": "yellow"}.get(status.value, "grey"), status.label)
+    rows = [_member_row(member, zones.get(member.id, ()), changes.get(member.id), status, tag)
+            for member in page.items]
     filtered = lot_id is not None or zone_id is not None
     context = dict(system=system, page=page, lot_id=lot_id, zone_id=zone_id, status=status,
-                   statuses=list(MembershipStatus), changes=changes, filtered=filtered,
+                   statuses=list(MembershipStatus), rows=rows, filtered=filtered,
                    filter_args=_filter_args(lot_id, zone_id, status))
     title = system.title + (f" (page {page.page} of {page.pages})" if page.pages > 1 else "")
     return RenderedList(
@@ -126,6 +135,34 @@ def _render_list(slug) -> RenderedList:
         members=Markup(render_template("publication/_call_off_list_members.html", **context)),
         system=SystemName(system.id, system.title),
     )
+
+
+def _member_row(member, zones, change, status: MembershipStatus, tag: Markup) -> list[dict]:
+    """A member's row of the list's table (govukTable cells): provider, lot, zones and rates (zones in name
+    order, ignoring case), admitted on, CQC rating, status (and since when, for a suspended or removed one)."""
+    name = member.legal_name
+    if member.trading_name and member.trading_name != member.legal_name:
+        name = f"{member.legal_name} (trading as {member.trading_name})"
+    zone_items = "".join(
+        Markup('<li>{}: <span class="portal-nowrap">{} an hour</span></li>').format(zone, money(rate))
+        for zone, rate in sorted(zones, key=lambda zone: zone[0].lower()))
+    status_html = tag
+    if change is not None and status is not MembershipStatus.active:
+        since = f"Since {format_date(change.changed_at)}"
+        if change.category:
+            since += f": {change.category.label}"
+        if status is MembershipStatus.suspended and member.suspended_until:
+            since += f". Back on the list on {format_date(member.suspended_until + timedelta(days=1))}"
+        status_html += Markup('<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">{}</p>').format(
+            since)
+    return [
+        {"text": name},
+        {"text": f"Lot {member.number}: {member.title}"},
+        {"html": Markup('<ul class="govuk-list govuk-!-margin-bottom-0">{}</ul>').format(Markup(zone_items))},
+        {"text": format_date(member.admitted_on), "classes": "portal-nowrap"},
+        {"text": member.cqc_rating.label if member.cqc_rating else "Not known"},
+        {"html": status_html},
+    ]
 
 
 def _following(system) -> bool | None:

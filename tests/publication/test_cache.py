@@ -98,7 +98,10 @@ def test_suspending_reinstating_and_removing_show_at_once(db, client, council, s
                                reason="Missed visits", until=date(2026, 6, 10))
     db.session.commit()
     assert [r.split(" Lot ")[0] for r in table_rows(page())] == ["Kept Care Ltd"]
-    assert "Moved Care Ltd" in page(status="suspended")
+    suspended = table_rows(page(status="suspended"))
+    assert len(suspended) == 1 and "Moved Care Ltd" in suspended[0]
+    assert ("Suspended Since 1 June 2026: Concerns about the quality of care. Back on the list on 11 June 2026"
+            in suspended[0])
 
     members.reinstate_membership(moved, council.commissioner, category=ChangeCategory.concerns_resolved,
                                  reason="Visits back on time")
@@ -108,7 +111,9 @@ def test_suspending_reinstating_and_removing_show_at_once(db, client, council, s
     members.remove_membership(kept, council.commissioner, category=ChangeCategory.ceased_trading, reason="Closed")
     db.session.commit()
     assert [r.split(" Lot ")[0] for r in table_rows(page())] == ["Moved Care Ltd"]
-    assert "Kept Care Ltd" in page(status="removed")
+    removed = table_rows(page(status="removed"))
+    assert len(removed) == 1 and "Kept Care Ltd" in removed[0]
+    assert "Removed Since 1 June 2026: Ceased trading" in removed[0]
 
 
 def test_publishing_a_round_shows_at_once(db, client, council, system, make_round, make_provider, frozen_clock,
