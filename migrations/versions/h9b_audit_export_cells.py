@@ -1,7 +1,7 @@
 """Each audit event's cells in the CSV download, stored with the event and filled for the events already there
 
 Revision ID: h9b_audit_export_cells
-Revises: h9d_round_reference_index
+Revises: h9c_assignment_round
 Create Date: 2026-11-23 06:37:36.151850
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h9b_audit_export_cells'
-down_revision = 'h9d_round_reference_index'
+down_revision = 'h9c_assignment_round'
 branch_labels = None
 depends_on = None
 
