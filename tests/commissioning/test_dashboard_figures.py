@@ -172,3 +172,23 @@ def test_figures_are_kept_until_the_audit_log_moves_and_counted_again_after(clie
     commissioning.update_system(system, council.commissioner, standstill_working_days=5)
     db.session.commit()
     assert page.members("Peterborough") == (0, 0)
+
+
+def test_closing_early_and_reinstating_show_at_once(client, db, council, login, system, make_round, make_provider):
+    login(council.commissioner)
+    page = Dashboard(client, system)
+    round_ = make_round()
+    onboarding.start_application(round_, make_provider("Drafting Care Ltd"))
+    [membership] = member_import.confirm_import(system, council.commissioner, IMPORT, source="old-list.csv")
+    memberships.suspend_membership(membership, council.commissioner, category=ChangeCategory.quality_concerns,
+                                   reason="Missed visits under review.")
+    db.session.commit()
+    assert page.pipeline() == (1, 0, 0, 0, 0) and page.members("Peterborough") == (0, 0)
+
+    commissioning.close_round_early(round_, council.commissioner, reason="Enough providers applied.")
+    db.session.commit()
+    assert page.pipeline() == (0, 0, 0, 0, 0)  # closed now, before its closing time: the draft leaves at once
+    memberships.reinstate_membership(membership, council.commissioner, category=ChangeCategory.concerns_resolved,
+                                     reason="Visits back on time.")
+    db.session.commit()
+    assert page.members("Peterborough") == (1, 0)  # reinstated
