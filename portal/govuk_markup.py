@@ -7,6 +7,8 @@ spent most of its time there. These functions build the strings directly. Each o
 portal uses; given anything else, the radios and text area return None and their widgets fall back to the
 macro, so nothing is ever dropped. tests/test_govuk_markup.py checks each against its macro.
 """
+from functools import lru_cache
+
 from govuk_frontend_wtf import wtforms_widgets
 from markupsafe import Markup, escape
 
@@ -327,6 +329,85 @@ def govuk_textarea(params: dict) -> Markup | None:
         f'name="{escape(params["name"])}" rows="{escape(params.get("rows") or 5)}"{extra}>'
         f'{escape(params.get("value", ""))}</textarea>\n')
     return _form_group(bool(params.get("errorMessage")), params.get("formGroup"), "".join(inner))
+
+
+# ---- a form's radios and text areas written straight from their fields
+
+
+@lru_cache(maxsize=1024)
+def _radio_options(name: str, options: tuple) -> tuple:
+    """Each option's markup for the field `name`, in two parts: " checked" goes between them. The same markup
+    govuk_radios writes for plain options (words and a value)."""
+    parts = []
+    for index, (value, text) in enumerate(options, start=1):
+        item_id = escape(f"{name}-{index}" if index > 1 else name)
+        parts.append((
+            f'<div class="govuk-radios__item">\n<input class="govuk-radios__input" id="{item_id}" '
+            f'name="{escape(name)}" type="radio" value="{escape(value)}"',
+            f'>\n<label class="govuk-label govuk-radios__label" for="{item_id}">\n{escape(text)}\n</label>\n</div>\n'))
+    return tuple(parts)
+
+
+def radios_field(field, classes: str | None = None, legend_classes: str | None = None) -> Markup:
+    """A radios field as `field(params={"classes": classes, "fieldset": {"legend": {"classes": legend_classes}}})`
+    writes it through GovRadioInput (legend from the label, an empty hint unless the field has a description,
+    the option chosen or typed checked, the first error), without WTForms' and govuk-frontend-wtf's per-call
+    mapping: a scoring page has 20 of them. Anything unusual goes through the widget."""
+    options, values = [], []
+    for choice in field.choices if isinstance(field.widget, GovRadioInput) and not field.render_kw else ():
+        if not (isinstance(choice, tuple) and len(choice) == 2):
+            options = None
+            break
+        value, text = choice
+        text = text or value
+        if not text:
+            options = None
+            break
+        options.append((str(value), str(text)))
+        values.append(value)
+    if not options:
+        params = {"fieldset": {"legend": {"classes": legend_classes}}} if legend_classes else {}
+        if classes:
+            params["classes"] = classes
+        return field(params=params)
+    name = field.name
+    data, coerce = field.data, field.coerce
+    body = [_hint({"text": field.description}, f"{name}-hint")]
+    described_by = f"{name}-hint"
+    error = field.errors[0] if field.errors else None
+    if error:
+        described_by += f" {name}-error"
+        body.append(_error({"text": error}, f"{name}-error"))
+    body.append(f'<div class="govuk-radios{_classes(classes)}" data-module="govuk-radios">\n')
+    for (before, after), value in zip(_radio_options(name, tuple(options)), values):
+        body.append(f"{before} checked{after}" if coerce(value) == data else f"{before}{after}")
+    label = field.label.text
+    legend = (f'<legend class="govuk-fieldset__legend{_classes(legend_classes)}">\n{escape(label)}\n</legend>\n'
+              if label else "")
+    return _form_group(bool(error), None, (
+        f'<fieldset class="govuk-fieldset" aria-describedby="{escape(described_by)}">\n{legend}'
+        f'{"".join(body)}</div>\n</fieldset>\n'))
+
+
+def textarea_field(field, rows: int | None = None, hint: str | None = None) -> Markup:
+    """A text area field as `field(params={"rows": rows, "hint": {"text": hint}})` writes it through GovTextArea
+    (label, hint, the typed or saved text, the first error), without the per-call mapping."""
+    params = {"id": field.id, "name": field.name, "label": {"text": field.label.text}, "value": field._value()}
+    if hint or field.description:
+        params["hint"] = {"text": hint or field.description}
+    if rows:
+        params["rows"] = rows
+    if field.errors:
+        params["errorMessage"] = {"text": field.errors[0]}
+    markup = None
+    if isinstance(field.widget, GovTextArea) and "required" not in field.flags and not field.render_kw:
+        markup = govuk_textarea(params)
+    if markup is None:
+        given = {"rows": rows} if rows else {}
+        if hint:
+            given["hint"] = {"text": hint}
+        return field(params=given)
+    return markup
 
 
 # ---- govuk-frontend-wtf widgets that write their markup with the functions above

@@ -7,7 +7,7 @@ from flask.templating import Environment
 from markupsafe import Markup, escape
 
 from . import clock
-from .govuk_markup import govuk_details, govuk_pagination, govuk_table
+from .govuk_markup import govuk_details, govuk_pagination, govuk_table, radios_field, textarea_field
 
 
 class _TemplateGlobals(ChainMap):
@@ -109,6 +109,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(govuk_table, "govukTable")
     app.add_template_global(govuk_details, "govuk_details")
     app.add_template_global(govuk_pagination, "govukPagination")
+    app.add_template_global(radios_field, "radios_field")
+    app.add_template_global(textarea_field, "textarea_field")
     from .auth.sessions import signed_in
     app.add_template_global(signed_in, "signed_in")
     from .chrome import page_bottom, page_top

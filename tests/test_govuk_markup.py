@@ -187,3 +187,56 @@ def test_pagination_gives_the_macros_markup(app, params):
             '{% from "govuk_frontend_jinja/components/pagination/macro.html" import govukPagination %}'
             '{{ govukPagination(params) }}').render(params=params)
     assert normalised(written) == normalised(expected)
+
+
+def test_radios_and_text_areas_written_from_their_fields_match_the_widgets_exactly(app):
+    """radios_field and textarea_field (the scoring and moderation pages' 40 fields) write what the fields'
+    own widgets write for the same params: saved values, typed values after a POST, errors, descriptions."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import RadioField, TextAreaField
+    from wtforms.validators import Optional
+
+    from portal.forms import BaseForm
+    from portal.govuk_markup import GovRadioInput, GovTextArea, radios_field, textarea_field
+
+    class Form(BaseForm):
+        score = RadioField("Your score for question <1.2>", widget=GovRadioInput(), validators=[Optional()],
+                           validate_choice=False, choices=[(str(n), f"{n}: words <{n}>") for n in range(6)])
+        who = RadioField("Who takes over?", widget=GovRadioInput(), coerce=int, choices=[(7, "Tom"), (9, "Grace")],
+                         description="They get the saved scores")
+        result = RadioField("Agreed result for “Experience”", widget=GovRadioInput(),
+                            choices=[("pass", "Pass"), ("fail", None)])
+        reason = TextAreaField("Your reason for “X”", widget=GovTextArea())
+        noted = TextAreaField("Notes", widget=GovTextArea(), description="Optional")
+
+    def forms():
+        yield Form()
+        yield Form(data={"score": "3", "who": 9, "result": "fail", "reason": "Saved <reason>\nline 2"})
+        posted = Form(formdata=MultiDict({"score": "5", "who": "7", "reason": "  typed & kept  ", "noted": "x"}))
+        posted.validate()
+        posted.add_error("Choose a score from 0 to 5", "score")
+        posted.add_error("Say why <at least 10 characters>", "reason")
+        posted.add_error("Choose pass or fail", "result")
+        yield posted
+        yield Form(formdata=MultiDict({"score": "9", "result": "pass"}))
+
+    radios = [(None, None), ("govuk-radios--inline", "govuk-fieldset__legend--s"), ("govuk-radios--small", None)]
+    texts = [(None, None), (2, None), (4, "Required: say why. At least 10 characters.")]
+    with app.test_request_context():
+        for form in forms():
+            for name in ("score", "who", "result"):
+                for classes, legend_classes in radios:
+                    params = {"fieldset": {"legend": {"classes": legend_classes}}} if legend_classes else {}
+                    if classes:
+                        params["classes"] = classes
+                    assert str(radios_field(form[name], classes, legend_classes)) == str(form[name](params=params))
+            for name in ("reason", "noted"):
+                for rows, hint in texts:
+                    params = {"rows": rows} if rows else {}
+                    if hint:
+                        params["hint"] = {"text": hint}
+                    assert str(textarea_field(form[name], rows, hint)) == str(form[name](params=params))
+        posted = list(forms())[2]
+        html = str(radios_field(posted.score)) + str(textarea_field(posted.reason, 3))
+        assert 'value="5" checked' in html and "Choose a score from 0 to 5" in html
+        assert "  typed &amp; kept  </textarea>" in html and "Say why &lt;at least 10 characters&gt;" in html
