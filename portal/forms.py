@@ -3,10 +3,12 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
 from wtforms import DateField, DecimalField, SubmitField
 from wtforms.fields import FieldList, FormField, StringField
 from wtforms.validators import ValidationError
+
+from .govuk_markup import GovSubmitInput
 
 # Control characters other than tab, newline and carriage return: PostgreSQL refuses NUL in text, and
 # none of them belong in anything a person types.
@@ -56,7 +58,7 @@ class BaseForm(FlaskForm):
 
 
 class SubmitButton(SubmitField):
-    widget = GovSubmitInput()
+    widget = GovSubmitInput()  # written in Python (portal/govuk_markup.py), the macro's markup exactly
 
 
 class MoneyField(DecimalField):

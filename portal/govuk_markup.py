@@ -174,6 +174,28 @@ def govuk_pagination(params: dict) -> Markup:
     return Markup("".join(parts))  # nosec B704
 
 
+# ---- button
+
+
+# what govuk-frontend-wtf gives for a submit field (the macro reads no label, hint or element), and classes
+_BUTTON = {"id", "name", "label", "hint", "attributes", "value", "type", "text", "element", "classes"}
+
+
+def govuk_button(params: dict) -> Markup | None:
+    """govukButton for a button with words (a form's submit button); None for a link, a start button, HTML
+    content, attributes or anything else the macro writes."""
+    if not (_only(params, _BUTTON) and params.get("text") and not params.get("attributes")
+            and params.get("element") in (None, "button")):
+        return None
+    value = f' value="{escape(params["value"])}"' if params.get("value") else ""
+    name = f' name="{escape(params["name"])}"' if params.get("name") else ""
+    classes = f' {params["classes"]}' if params.get("classes") else ""
+    button_id = f' id="{escape(params["id"])}"' if params.get("id") else ""
+    return Markup(  # nosec B704 (every value escaped above)
+        f'<button type="{escape(params.get("type") or "submit")}"{value}{name} class="{escape("govuk-button" + classes)}"'
+        f' data-module="govuk-button"{button_id}>\n  {escape(params["text"])}\n</button>')
+
+
 # ---- the parts of a form field
 
 
@@ -392,22 +414,22 @@ def radios_field(field, classes: str | None = None, legend_classes: str | None =
 def textarea_field(field, rows: int | None = None, hint: str | None = None) -> Markup:
     """A text area field as `field(params={"rows": rows, "hint": {"text": hint}})` writes it through GovTextArea
     (label, hint, the typed or saved text, the first error), without the per-call mapping."""
-    params = {"id": field.id, "name": field.name, "label": {"text": field.label.text}, "value": field._value()}
-    if hint or field.description:
-        params["hint"] = {"text": hint or field.description}
-    if rows:
-        params["rows"] = rows
-    if field.errors:
-        params["errorMessage"] = {"text": field.errors[0]}
-    markup = None
-    if isinstance(field.widget, GovTextArea) and "required" not in field.flags and not field.render_kw:
-        markup = govuk_textarea(params)
-    if markup is None:
+    if not isinstance(field.widget, GovTextArea) or "required" in field.flags or field.render_kw:
         given = {"rows": rows} if rows else {}
         if hint:
             given["hint"] = {"text": hint}
         return field(params=given)
-    return markup
+    # what govuk_textarea writes for these params, without checking for parameters it does not write
+    field_id, hint = field.id, hint or field.description
+    inner = [_label({"text": field.label.text}, field_id)]
+    described_by = _hint_and_error({"hint": {"text": hint} if hint else None,
+                                    "errorMessage": {"text": field.errors[0]} if field.errors else None},
+                                   field_id, "", inner)
+    described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    inner.append(
+        f'<textarea class="govuk-textarea{" govuk-textarea--error" if field.errors else ""}" id="{escape(field_id)}" '
+        f'name="{escape(field.name)}" rows="{escape(rows or 5)}"{described}>{escape(field._value())}</textarea>\n')
+    return _form_group(bool(field.errors), None, "".join(inner))
 
 
 # ---- govuk-frontend-wtf widgets that write their markup with the functions above
@@ -431,6 +453,13 @@ class GovRadioInput(wtforms_widgets.GovRadioInput):
 
     def render(self, params):
         return govuk_radios(params) or super().render(params)
+
+
+class GovSubmitInput(wtforms_widgets.GovSubmitInput):
+    """govuk-frontend-wtf's submit button widget (same parameters), written by govuk_button."""
+
+    def render(self, params):
+        return govuk_button(params) or super().render(params)
 
 
 class GovTextArea(wtforms_widgets.GovTextArea):

@@ -4,13 +4,14 @@ import re
 import pytest
 from markupsafe import Markup
 
-from portal.govuk_markup import govuk_details, govuk_radios, govuk_table, govuk_textarea
+from portal.govuk_markup import govuk_button, govuk_details, govuk_radios, govuk_table, govuk_textarea
 
 MACROS = {
     govuk_table: ("table", "govukTable"),
     govuk_radios: ("radios", "govukRadios"),
     govuk_textarea: ("textarea", "govukTextarea"),
     govuk_details: ("details", "govukDetails"),
+    govuk_button: ("button", "govukButton"),
 }
 
 
@@ -240,3 +241,43 @@ def test_radios_and_text_areas_written_from_their_fields_match_the_widgets_exact
         html = str(radios_field(posted.score)) + str(textarea_field(posted.reason, 3))
         assert 'value="5" checked' in html and "Choose a score from 0 to 5" in html
         assert "  typed &amp; kept  </textarea>" in html and "Say why &lt;at least 10 characters&gt;" in html
+
+
+BUTTONS = [
+    {"text": "Save and continue"},
+    {"id": "save", "name": "save", "label": {"text": "Save my scores"}, "attributes": {}, "hint": None, "value": "y",
+     "type": "submit", "text": "Save my scores", "element": "button", "classes": "govuk-button--secondary"},
+    {"name": "go", "value": "a <b> & \"c\"", "text": "Accept <all> & go", "type": "button", "classes": "x y"},
+]
+
+
+@pytest.mark.parametrize("params", BUTTONS)
+def test_button_gives_the_macros_markup_exactly(app, params):
+    assert str(govuk_button(params)) == macro(app, govuk_button, params)
+
+
+def test_buttons_the_macro_writes_are_left_to_it(app):
+    for params in ({"text": "Start now", "href": "/start", "isStartButton": True}, {"html": "<b>Go</b>"},
+                   {"text": "Wait", "disabled": True}, {"text": "Go", "attributes": {"data-x": "1"}},
+                   {"text": "Go", "preventDoubleClick": True}):
+        assert govuk_button(params) is None
+
+
+def test_a_submit_field_gives_govuk_frontend_wtfs_markup_exactly(app):
+    from govuk_frontend_wtf.gov_form_base import GovFormBase
+
+    from portal.forms import BaseForm, SubmitButton
+
+    class Form(BaseForm):
+        save = SubmitButton("Save my scores")
+        submit_all = SubmitButton("Submit “all” <my> scores")
+
+    with app.test_request_context():
+        form = Form()
+        for field in (form.save, form.submit_all):
+            for kwargs in ({}, {"params": {"classes": "govuk-button--secondary"}},
+                           {"params": {"isStartButton": True}}, {"params": {"attributes": {"data-x": "1"}}}):
+                theirs = GovFormBase.render(field.widget, field.widget.map_gov_params(
+                    field, **{"id": field.id, "type": "submit", "value": field._value(), **kwargs}))
+                assert str(field(**kwargs)) == str(theirs)
+        assert 'id="save">\n  Save my scores\n</button>' in str(form.save())

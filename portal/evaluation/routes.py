@@ -14,7 +14,7 @@ from portal.core import DomainError, carry_out
 from portal.extensions import db
 from portal.onboarding.models import Application
 
-from . import bp, loading, services
+from . import bp, loading, markup, services
 from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
 from .deadlines import evaluation_clock, extensions_for
@@ -134,7 +134,8 @@ def score(assignment_id):
                            application=application, form=form, others=others,
                            deadline=evaluation_deadline(application.round),
                            clock=evaluation_clock(application.round, application),
-                           automatic_standard_result=automatic_standard_result)
+                           automatic_standard_result=automatic_standard_result,
+                           scoring_questions=markup.scoring_questions)
 
 
 def _save_scores(assignment, form) -> bool:
@@ -199,6 +200,7 @@ def moderate(application_id):
                            conflicts=conflicts, clock=evaluation_clock(application.round, application),
                            moderated_scores=moderated_scores,
                            automatic_standard_result=automatic_standard_result,
+                           moderation_questions=markup.moderation_questions,
                            can_edit=application.round.status is RoundStatus.in_evaluation)
 
 
