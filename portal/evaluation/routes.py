@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.onboarding.models import Application
 
 from . import bp, loading, markup, services
-from .forms import chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form
+from .forms import (chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form, shown_moderation_form,
+                    shown_scoring_form)
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
 from .deadlines import evaluation_clock, extensions_for
 from .results import application_results, automatic_standard_result
@@ -112,7 +113,8 @@ def score(assignment_id):
     if assignment.as_panel and request.method == "GET":
         from .panel_routes import first_answer_page
         return first_answer_page(assignment)
-    form = scoring_form(assignment, request.form if request.method == "POST" else None)
+    # a GET writes the saved scores without binding a WTForms form; a POST binds and validates it
+    form = scoring_form(assignment, request.form) if request.method == "POST" else shown_scoring_form(assignment)
     if request.method == "POST" and not assignment.is_submitted and form.validate():
         if _save_scores(assignment, form) and form.submit_all.data:
             if carry_out(lambda: services.submit_assignment(assignment, current_user), form=form,
@@ -183,7 +185,8 @@ def moderate(application_id):
     moderated_scores = {m.question_id: m for m in db.session.scalars(_MODERATED_SCORES, {"id": application.id})}
     moderated_standards = {m.standard_id: m for m in db.session.scalars(_MODERATED_STANDARDS, {"id": application.id})}
     posted = request.method == "POST"
-    form = moderation_form(application, moderated_scores, moderated_standards, request.form if posted else None)
+    form = (moderation_form(application, moderated_scores, moderated_standards, request.form) if posted
+            else shown_moderation_form(application, moderated_scores, moderated_standards))
     # the version of each agreed value the form was loaded with: a save from an older form is refused
     versions = loaded_versions(application, moderated_scores, moderated_standards, request.form if posted else None)
     conflicts = {}

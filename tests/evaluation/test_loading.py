@@ -100,3 +100,53 @@ def test_the_moderation_form_keeps_its_fields_lot_by_lot_and_labels_each_one(db,
         names = [f.name for f in form if f.name.startswith(("score", "justification", "standard", "reason"))]
         assert names == [n for q in assignment.questions() for n in (f"score_{q.id}", f"justification_{q.id}")] + [
             n for s in assignment.standards() if not s.kind.is_automatic for n in (f"standard_{s.id}", f"reason_{s.id}")]
+
+
+def test_the_forms_shown_before_anything_is_posted_write_what_the_bound_forms_write(db, decided_round, app):
+    """A GET writes the scoring and moderation forms from the form classes and the saved values without binding
+    a WTForms form: every field, button and the CSRF field is the bound form's markup, saved values checked."""
+    from portal.evaluation.forms import (moderation_form, scoring_form, shown_moderation_form,
+                                         shown_scoring_form)
+    from portal.evaluation.models import ModeratedScore, ModeratedStandard, Score
+    from portal.govuk_markup import radios_field, textarea_field
+
+    _, applications = decided_round
+    application = applications["Hales Group Limited"]
+    assignment = next(a for a in application.assignments if not a.as_panel)
+    moderated_scores = {m.question_id: m for m in db.session.scalars(
+        select(ModeratedScore).where(ModeratedScore.application_id == application.id))}
+    moderated_standards = {m.standard_id: m for m in db.session.scalars(
+        select(ModeratedStandard).where(ModeratedStandard.application_id == application.id))}
+
+    def same(bound, shown, buttons):
+        names = [f.name for f in bound if f.type in ("RadioField", "TextAreaField")]
+        assert names
+        for name in names:
+            write = radios_field if bound[name].type == "RadioField" else textarea_field
+            assert str(write(shown[name])) == str(write(bound[name])), name
+            assert str(write(shown[name], "govuk-radios--inline") if write is radios_field
+                       else write(shown[name], 3, "Say why")) == str(
+                write(bound[name], "govuk-radios--inline") if write is radios_field
+                else write(bound[name], 3, "Say why"))
+        for button in buttons:
+            assert str(getattr(shown, button)) == str(getattr(bound, button))
+            assert str(getattr(shown, button)(params={"classes": "govuk-button--secondary"})) == str(
+                getattr(bound, button)(params={"classes": "govuk-button--secondary"}))
+        assert str(shown.csrf_token) == str(bound.csrf_token) and not shown.errors
+        return "".join(str(radios_field(shown[n])) for n in names if shown[n].choices)
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        with app.test_request_context():
+            html = same(scoring_form(assignment), shown_scoring_form(assignment), ["save", "submit_all"])
+            saved = db.session.scalars(select(Score).where(Score.assignment_id == assignment.id)).all()
+            assert saved and all(f'value="{s.score}" checked' in html for s in saved)
+            assert 'name="csrf_token" type="hidden" value="' in str(shown_scoring_form(assignment).csrf_token)
+            html = same(moderation_form(application, moderated_scores, moderated_standards),
+                        shown_moderation_form(application, moderated_scores, moderated_standards), ["save"])
+            assert moderated_scores and all(f'name="score_{m.question_id}" type="radio" value="{m.score}" checked'
+                                            in html for m in moderated_scores.values())
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    with app.test_request_context():
+        assert str(shown_scoring_form(assignment).csrf_token) == ""
