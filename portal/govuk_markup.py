@@ -392,23 +392,31 @@ def radios_field(field, classes: str | None = None, legend_classes: str | None =
         if classes:
             params["classes"] = classes
         return field(params=params)
-    name = field.name
+    head = _radios_head(field.name, field.label.text, field.description, classes, legend_classes,
+                        field.errors[0] if field.errors else None)
     data, coerce = field.data, field.coerce
-    body = [_hint({"text": field.description}, f"{name}-hint")]
+    body = [head]
+    for (before, after), value in zip(_radio_options(field.name, tuple(options)), values):
+        body.append(f"{before} checked{after}" if coerce(value) == data else f"{before}{after}")
+    body.append("</div>\n</fieldset>\n</div>\n")
+    # the head and options are escaped where they are written
+    return Markup("".join(body))  # nosec B704
+
+
+@lru_cache(maxsize=1024)
+def _radios_head(name: str, label: str, description: str, classes: str | None, legend_classes: str | None,
+                 error: str | None) -> str:
+    """A radios field's markup before its options: the same for every request showing that field."""
+    body = [_hint({"text": description}, f"{name}-hint")]
     described_by = f"{name}-hint"
-    error = field.errors[0] if field.errors else None
     if error:
         described_by += f" {name}-error"
         body.append(_error({"text": error}, f"{name}-error"))
-    body.append(f'<div class="govuk-radios{_classes(classes)}" data-module="govuk-radios">\n')
-    for (before, after), value in zip(_radio_options(name, tuple(options)), values):
-        body.append(f"{before} checked{after}" if coerce(value) == data else f"{before}{after}")
-    label = field.label.text
     legend = (f'<legend class="govuk-fieldset__legend{_classes(legend_classes)}">\n{escape(label)}\n</legend>\n'
               if label else "")
-    return _form_group(bool(error), None, (
-        f'<fieldset class="govuk-fieldset" aria-describedby="{escape(described_by)}">\n{legend}'
-        f'{"".join(body)}</div>\n</fieldset>\n'))
+    return (f'<div class="govuk-form-group{" govuk-form-group--error" if error else ""}">\n'
+            f'<fieldset class="govuk-fieldset" aria-describedby="{escape(described_by)}">\n{legend}{"".join(body)}'
+            f'<div class="govuk-radios{_classes(classes)}" data-module="govuk-radios">\n')
 
 
 def textarea_field(field, rows: int | None = None, hint: str | None = None) -> Markup:
@@ -419,17 +427,25 @@ def textarea_field(field, rows: int | None = None, hint: str | None = None) -> M
         if hint:
             given["hint"] = {"text": hint}
         return field(params=given)
-    # what govuk_textarea writes for these params, without checking for parameters it does not write
-    field_id, hint = field.id, hint or field.description
-    inner = [_label({"text": field.label.text}, field_id)]
+    head = _textarea_head(field.id, field.name, field.label.text, hint or field.description, rows,
+                          field.errors[0] if field.errors else None)
+    # the head is escaped where it is written
+    return Markup(f"{head}{escape(field._value())}</textarea>\n</div>\n")  # nosec B704
+
+
+@lru_cache(maxsize=1024)
+def _textarea_head(field_id: str, name: str, label: str, hint: str | None, rows: int | None,
+                   error: str | None) -> str:
+    """What govuk_textarea writes before the text for these params (the same for every request showing that
+    field), without checking for parameters it does not write."""
+    inner = [_label({"text": label}, field_id)]
     described_by = _hint_and_error({"hint": {"text": hint} if hint else None,
-                                    "errorMessage": {"text": field.errors[0]} if field.errors else None},
-                                   field_id, "", inner)
+                                    "errorMessage": {"text": error} if error else None}, field_id, "", inner)
     described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
     inner.append(
-        f'<textarea class="govuk-textarea{" govuk-textarea--error" if field.errors else ""}" id="{escape(field_id)}" '
-        f'name="{escape(field.name)}" rows="{escape(rows or 5)}"{described}>{escape(field._value())}</textarea>\n')
-    return _form_group(bool(field.errors), None, "".join(inner))
+        f'<textarea class="govuk-textarea{" govuk-textarea--error" if error else ""}" id="{escape(field_id)}" '
+        f'name="{escape(name)}" rows="{escape(rows or 5)}"{described}>')
+    return f'<div class="govuk-form-group{" govuk-form-group--error" if error else ""}">\n{"".join(inner)}'
 
 
 # ---- govuk-frontend-wtf widgets that write their markup with the functions above

@@ -6,6 +6,8 @@ every evaluator's score, cost more than the rest of the page. These functions wr
 template did, byte for byte (the pages' HTML was compared before and after; tests/evaluation check what
 they show).
 """
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
 from portal.clock import format_datetime
@@ -13,6 +15,19 @@ from portal.govuk_markup import govuk_details, radios_field, textarea_field
 from portal.templating import multiline, points
 
 JUSTIFICATION_HINT = "Required: say why, against the question and guidance. At least 10 characters."
+
+
+@lru_cache(maxsize=1024)
+def _scoring_heading(label, text, section, weight, min_score, guidance) -> str:
+    """A question's heading, weight and guidance on the scoring page (the same for every evaluator)."""
+    parts = [f'    <h4 class="govuk-heading-s">{escape(label)} {escape(text)}</h4>\n'
+             f'    <p class="govuk-body-s">{escape(section)}, weight {escape(points(weight))}.']
+    if min_score:
+        parts.append(f" Minimum acceptable score {escape(min_score)}.")
+    parts.append("</p>\n")
+    if guidance:
+        parts.append(govuk_details({"summaryText": "Guidance the provider was given", "html": multiline(guidance)}))
+    return "".join(parts)
 
 
 def scoring_questions(assignment, lot, form) -> Markup:
@@ -24,15 +39,8 @@ def scoring_questions(assignment, lot, form) -> Markup:
         if question.lot_id != lot.id:
             continue
         answer = answers.get(question.id)
-        parts.append(f'    <h4 class="govuk-heading-s">{escape(question.label)} {escape(question.text)}</h4>\n'
-                     f'    <p class="govuk-body-s">{escape(question.section.label)}, weight '
-                     f'{escape(points(question.weight))}.')
-        if question.min_score:
-            parts.append(f" Minimum acceptable score {escape(question.min_score)}.")
-        parts.append("</p>\n")
-        if question.guidance:
-            parts.append(govuk_details({"summaryText": "Guidance the provider was given",
-                                        "html": multiline(question.guidance)}))
+        parts.append(_scoring_heading(question.label, question.text, question.section.label, question.weight,
+                                      question.min_score, question.guidance))
         parts.append(f'    <div class="portal-answer">{multiline(answer.text if answer else "Not answered")}</div>\n'
                      f'      {radios_field(form[f"score_{question.id}"], legend_classes="govuk-fieldset__legend--s")}\n'
                      f'      {textarea_field(form[f"justification_{question.id}"], 4, JUSTIFICATION_HINT)}\n')
