@@ -227,6 +227,10 @@ def sign_in(port: int, email: str, password: str) -> dict:
     return cookies
 
 
+def _query_count(headers) -> int:
+    return int(dict((k.lower(), v) for k, v in headers).get("x-query-count", -1))
+
+
 def measure(port: int, path: str, cookies: dict | None, requests: int, clients: int,
             min_seconds: float = 0.0) -> dict:
     """Latency one request at a time, then throughput with `clients` at once.
@@ -236,15 +240,17 @@ def measure(port: int, path: str, cookies: dict | None, requests: int, clients: 
     milliseconds, where one pause of the machine changes its figure by half.
     """
     status, headers, body = request(port, "GET", path, cookies)  # warm-up, and the page's answer
-    header = dict((k.lower(), v) for k, v in headers)
-    queries = int(header.get("x-query-count", -1))
+    first_queries = _query_count(headers)
     latencies = []
     for _ in range(requests):
         started = time.perf_counter()
-        s, _, _ = request(port, "GET", path, cookies)
+        s, headers, _ = request(port, "GET", path, cookies)
         latencies.append((time.perf_counter() - started) * 1000)
         if s != status:
             raise RuntimeError(f"{path} answered {s} after {status}")
+    # the queries of a page as it is served again and again (a page kept rendered runs fewer than its first
+    # time, which is reported too); the baseline runs as many as this
+    queries = _query_count(headers)
     latencies.sort()
     done = []
 
@@ -267,6 +273,7 @@ def measure(port: int, path: str, cookies: dict | None, requests: int, clients: 
         "status": status,
         "bytes": len(body),
         "queries": queries,
+        "first_queries": first_queries,
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 1),
         "max_ms": round(latencies[-1], 1),
@@ -291,7 +298,7 @@ def verdicts(row: dict) -> dict:
     """The row's result against each target: p95, throughput against the baseline (HTML pages), queries."""
     kind = row["kind"]
     result = {"p95_target_ms": TARGET_P95_MS[kind], "p95_met": row["p95_ms"] <= TARGET_P95_MS[kind],
-              "queries_met": 0 <= row["queries"] <= MAX_QUERIES}
+              "queries_met": 0 <= max(row["queries"], row.get("first_queries", 0)) <= MAX_QUERIES}
     if kind == HTML:
         result["rps_ratio_met"] = row["rps_ratio"] is not None and row["rps_ratio"] >= TARGET_RPS_RATIO
     misses = []
@@ -346,7 +353,7 @@ def run_size(size: str, workers: int, args, available: set[str]) -> dict:
                 row["rps_ratio_to_layout"] = round(row["rps"] / layout["rps"], 2) if layout["rps"] else None
             row.update(verdicts(row))
             results.append(row)
-            print(f"  {name:<44} {row['status']} q={row['queries']:<3} p50={row['p50_ms']:>8} "
+            print(f"  {name:<44} {row['status']} q={_queries_text(row):<3} p50={row['p50_ms']:>8} "
                   f"p95={row['p95_ms']:>8} rps={row['rps']:>7} base={baseline['rps']:>7} "
                   f"ratio={row['rps_ratio']} layout-ratio={row.get('rps_ratio_to_layout')}  {row['verdict']}", flush=True)
         memory = server.worker_memory_mb()
@@ -367,14 +374,14 @@ def print_table(runs: list[dict]) -> None:
                 print(f"{row['page']:<44} skipped: {row['skipped']}")
                 continue
             verdict = row.get("verdict") or verdicts(row)["verdict"]
-            print(f"{row['page']:<44} {row['queries']:>3} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['rps']:>7} "
+            print(f"{row['page']:<44} {_queries_text(row):>3} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['rps']:>7} "
                   f"{row['baseline_rps']:>8} {row['rps_ratio']:>6} {str(row.get('rps_ratio_to_layout', '')):>6}  "
                   f"{verdict}")
     by_page: dict = {}
     for run in runs:
         for row in run["pages"]:
             if "queries" in row:
-                by_page.setdefault(row["page"], set()).add(row["queries"])
+                by_page.setdefault(row["page"], set()).add((row.get("first_queries", row["queries"]), row["queries"]))
     growing = [page for page, counts in by_page.items() if len(counts) > 1]
     print("\nQueries per page the same at every size and worker count:",
           "yes" if not growing else f"NO: {', '.join(growing)}")
@@ -383,6 +390,12 @@ def print_table(runs: list[dict]) -> None:
         missed = [row["page"] for row in rows if (row.get("verdict") or verdicts(row)["verdict"]) != "ok"]
         print(f"Targets met at {run['size']} size, {run['workers']} worker(s): {len(rows) - len(missed)} of {len(rows)} "
               f"pages" + (f"; missed by: {', '.join(missed)}" if missed else ""))
+
+
+def _queries_text(row: dict) -> str:
+    """The page's queries, and its first request's when they differ (a page kept rendered between changes)."""
+    first = row.get("first_queries", row["queries"])
+    return str(row["queries"]) if first == row["queries"] else f"{row['queries']} ({first} first)"
 
 
 def _ms(value) -> str:
@@ -406,7 +419,7 @@ def print_markdown(runs: list[dict]) -> None:
             ratio = row["rps_ratio"] if row["kind"] == HTML else ""
             layout = row.get("rps_ratio_to_layout", "") or ""
             shown = "ok" if verdict == "ok" else f"**{verdict.lower()}**"
-            print(f"| {row['page']} | {row['queries']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {row['rps']} | "
+            print(f"| {row['page']} | {_queries_text(row)} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {row['rps']} | "
                   f"{ratio} | {layout} | {shown} |")
 
 
