@@ -61,7 +61,8 @@ document.querySelectorAll("form[data-autosave-url]").forEach((form) => {
   if (!textarea || !status) {
     return;
   }
-  let lastSaved = textarea.value;
+  // what the server holds: the text the page came with (typing done before this script ran is newer)
+  let lastSaved = textarea.defaultValue;
   let timer = null;
   let stopped = false;
   let queue = Promise.resolve();
@@ -120,6 +121,10 @@ document.querySelectorAll("form[data-autosave-url]").forEach((form) => {
     clearTimeout(timer);
     timer = setTimeout(() => save(false), delay);
   });
+  if (textarea.value !== lastSaved) {
+    // typed (or put back by the browser) before this script started: save it like any other typing
+    timer = setTimeout(() => save(false), delay);
+  }
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") {
       save(true);

@@ -118,9 +118,17 @@ def test_returning_provider_reuses_an_answer_autosaves_uploads_and_submits(page,
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_url(task_list_url)
 
-    # (2) typing is saved in the background; a reload shows it
+    # (2) typing is saved in the background; a reload shows it. The portal's script is held back until the
+    # person has typed (a slow connection): the text typed before it started is saved too.
+    held = []
+    page.route("**/static/portal.js*", lambda route: held.append(route))  # routing also turns the cache off
     question_link("How do you keep people safe").click()
     page.get_by_label("Your answer").fill(AUTOSAVED)
+    page.wait_for_timeout(1500)  # longer than the autosave's delay: nothing can have been saved yet
+    expect(page.locator("#autosave-status")).to_have_text("")
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute("**/static/portal.js*")
     # the save goes after a second's pause in typing; a busy test machine has taken more than 10 s to show it
     expect(page.locator("#autosave-status")).to_contain_text(re.compile(r"Draft saved at \d\d:\d\d"),
                                                             timeout=30_000)
