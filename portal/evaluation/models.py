@@ -10,7 +10,23 @@ from portal.core import UTCDateTime, enum_column
 from portal.extensions import db
 
 
-class Assignment(db.Model):
+class AssignmentState:
+    """What an assignment's state is, from its submitted_at and ended_at: for the model and for the work list's
+    plain rows (work_list.ListedAssignment)."""
+
+    __slots__ = ()
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_current(self) -> bool:
+        """Still this evaluator's work: not moved to another evaluator."""
+        return self.ended_at is None
+
+
+class Assignment(AssignmentState, db.Model):
     """Which evaluator scores which application (a panel member scores only panel questions)."""
 
     __tablename__ = "assignments"
@@ -47,14 +63,6 @@ class Assignment(db.Model):
     standard_assessments = relationship("StandardAssessment", back_populates="assignment",
                                         cascade="all, delete-orphan")
 
-    @property
-    def is_submitted(self) -> bool:
-        return self.submitted_at is not None
-
-    @property
-    def is_current(self) -> bool:
-        """Still this evaluator's work: not moved to another evaluator."""
-        return self.ended_at is None
 
     @property
     def progress(self) -> str:

@@ -14,7 +14,7 @@ from portal.commissioning.models import Round
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
-from .models import Assignment, ConflictDeclaration, Score
+from .models import Assignment, AssignmentState, ConflictDeclaration, Score
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class ListedApplication:
 
 
 @dataclass(frozen=True, slots=True)
-class ListedAssignment:
+class ListedAssignment(AssignmentState):
     """One row of the work list."""
 
     id: int
@@ -39,14 +39,6 @@ class ListedAssignment:
     #: the evaluator has saved at least one score
     started: bool
     application: ListedApplication
-
-    @property
-    def is_submitted(self) -> bool:
-        return self.submitted_at is not None
-
-    @property
-    def is_current(self) -> bool:
-        return self.ended_at is None
 
 
 # The statements are built once: made afresh, each costs its construction and its cache key on every request.
