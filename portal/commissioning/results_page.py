@@ -11,11 +11,12 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from portal.evaluation.models import ModeratedScore, ModeratedStandard
 from portal.evaluation.results import EVALUATED_STATUSES, application_results
 from portal.extensions import db
+from portal.pagination import KnownTotalPagination
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation, StandardResponse
 from portal.templating import pass_fail, points
 
 from .models import Decision, Lot, MinimumStandard, Question
-from .round_page import MARKER, KnownTotalPagination, _url_maker
+from .round_page import MARKER, _url_maker
 
 EVALUATED = tuple(ApplicationStatus(status) for status in EVALUATED_STATUSES)
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
-from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, func, select
 
 from portal.clock import format_date
 from portal.evaluation.models import Assignment
 from portal.extensions import db
+from portal.pagination import KnownTotalPagination
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation
 
 from .models import Decision, Lot, RoundStatus
@@ -67,16 +67,6 @@ class ListedApplication:
     lots: list[LotChoice] = field(default_factory=list)
     assigned: int = 0
     done: int = 0
-
-
-class KnownTotalPagination(Pagination):
-    """A page of items already read, of a total already counted (the pagination macro's interface)."""
-
-    def _query_items(self):
-        return self._query_args["read"](self._query_offset, self.per_page)
-
-    def _query_count(self):
-        return self._query_args["total"]
 
 
 def submitted_applications(round_, counts: dict, page: int, per_page: int) -> KnownTotalPagination:

@@ -3,7 +3,6 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -12,6 +11,7 @@ from portal.auth.models import Role, User
 from portal.clock import format_datetime, from_london, london, now
 from portal.core import carry_out
 from portal.extensions import db
+from portal.pagination import KnownTotalPagination
 from portal.onboarding.models import Application, ApplicationStatus
 
 from . import bp, services
@@ -698,16 +698,6 @@ def lead_provider_ranking(system_id):
     return redirect(url_for(".system", system_id=system.id))
 
 
-class ListPagination(Pagination):
-    """Pages of a list already read (the pagination macro's interface, without another query)."""
-
-    def _query_items(self):
-        return self._query_args["items"][self._query_offset:self._query_offset + self.per_page]
-
-    def _query_count(self):
-        return len(self._query_args["items"])
-
-
 def _round_with_results(round_id):
     """A round of the commissioner's council that has results; None (with a message) before evaluation."""
     round_ = _managed_round(round_id)
@@ -739,7 +729,7 @@ def results(round_id):
         everyone = db.session.scalars(evaluated_applications_query(round_, with_zones=True)).all()
         results_of = results_for(everyone)
         rankings = zone_rankings(everyone, results_of)
-        page = ListPagination(page=page_number, per_page=per_page, items=everyone)
+        page = KnownTotalPagination.of_list(everyone, page_number, per_page)
         rows = result_rows([EvaluatedApplication.of(a) for a in page.items], results_of)
     else:
         page, results_of = evaluated_applications(round_, page_number, per_page)
