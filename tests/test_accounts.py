@@ -130,6 +130,42 @@ def test_activity_keeps_the_session(client, council):
     assert send(client, "GET", "/commissioning/").status_code == 200
 
 
+def test_a_session_ends_after_the_idle_limit_counted_from_the_last_activity(client, council):
+    """Activity is noted at most every ACTIVITY_STEP_SECONDS, so the time noted may be that much behind the
+    person's last request: the session ends only once the limit has passed even for the latest request."""
+    from portal.auth.sessions import ACTIVITY_STEP_SECONDS
+
+    send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    limit = 30 * 60
+    with client.session_transaction() as session:
+        session["last_seen"] = time.time() - limit - ACTIVITY_STEP_SECONDS + 10
+    assert send(client, "GET", "/commissioning/").status_code == 200
+    with client.session_transaction() as session:
+        assert time.time() - session["last_seen"] < 5
+        session["last_seen"] = time.time() - limit - ACTIVITY_STEP_SECONDS - 10
+    response = send(client, "GET", "/commissioning/")
+    assert response.status_code == 302 and response.location.endswith("/signed-out")
+
+
+def test_pages_in_quick_succession_leave_the_session_cookie_alone(client, council):
+    """The session notes activity at most every ACTIVITY_STEP_SECONDS: pages requested within that time do
+    not sign and send the session cookie again."""
+    send(client, "POST", "/sign-in", data={"email": council.commissioner.email, "password": PASSWORD})
+    first = send(client, "GET", "/commissioning/")
+    assert "session=" in first.headers.get("Set-Cookie", "")
+    with client.session_transaction() as session:
+        noted = session["last_seen"]
+    again = send(client, "GET", "/commissioning/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] == noted
+        session["last_seen"] = noted - 40
+    later = send(client, "GET", "/commissioning/")
+    assert "session=" in later.headers.get("Set-Cookie", "")
+    with client.session_transaction() as session:
+        assert session["last_seen"] > noted - 40
+
+
 def test_account_pages_have_a_way_back(client, council):
     forgot = send(client, "GET", "/forgot-password").get_data(as_text=True)
     assert re.search(r'<a href="/sign-in" class="govuk-back-link">Back</a>', forgot)

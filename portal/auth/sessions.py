@@ -53,21 +53,33 @@ def signed_in():
     return summary
 
 
+#: the session notes activity at most this often: most requests then leave the session cookie as it is, so it
+#: is not signed and sent again on every page. The recorded time may be up to this much behind the person's
+#: last request, so a session ends between the idle limit and the limit plus this after their last activity,
+#: never before the limit.
+ACTIVITY_STEP_SECONDS = 30
+
+
 def idle_limit_seconds() -> int:
     return int(current_app.config.get("SESSION_IDLE_MINUTES", 30)) * 60
 
 
 def end_idle_session():
-    """Before each request: sign out someone idle for longer than the limit; otherwise note the activity."""
+    """Before each request: sign out someone idle for longer than the limit; otherwise note the activity
+    (when the time noted is at least ACTIVITY_STEP_SECONDS old)."""
     if request.endpoint in PASSIVE_ENDPOINTS or not current_user.is_authenticated:
         return None
     # wall time, not portal.clock: tests and demos move the business clock through a round's life
     moment = time.time()
     last_seen = session.get("last_seen")
-    if last_seen is not None and moment - float(last_seen) > idle_limit_seconds():
-        logout_user()
-        session.pop("last_seen", None)
-        return redirect(url_for("auth.signed_out"))
+    if last_seen is not None:
+        idle = moment - float(last_seen)
+        if idle > idle_limit_seconds() + ACTIVITY_STEP_SECONDS:
+            logout_user()
+            session.pop("last_seen", None)
+            return redirect(url_for("auth.signed_out"))
+        if idle < ACTIVITY_STEP_SECONDS:
+            return None
     session["last_seen"] = moment
     return None
 
