@@ -19,6 +19,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_authority_time", "authority_id", "occurred_at", "id"),
         Index("ix_audit_events_authority_action", "authority_id", "action"),
         Index("ix_audit_events_authority_object_type", "authority_id", "object_type"),
+        # a council's newest event (the commissioning dashboard's sections are kept while it is the same)
+        Index("ix_audit_events_authority_newest", "authority_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,15 +1,16 @@
 """The commissioning dashboard's figures: a fixed number of aggregate queries for every system of a council,
-whatever the number of applications or members, remembered by each worker while nothing they count can
-have changed (council_overviews)."""
+whatever the number of applications or members; the page's sections made from them are kept by each worker
+while nothing they show can have changed (council_dashboard)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from flask import current_app
+from flask import current_app, render_template, request
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import selectinload
 
-from portal.audit.chain import HEAD_ID
-from portal.audit.models import AuditChainHead
+from portal.audit.models import AuditEvent
 from portal.clock import format_date, london, now
 from portal.extensions import db
 
@@ -82,44 +83,66 @@ def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOvervie
     return overviews
 
 
-#: the audit chain head's hash (built once: see round_page)
-_HEAD = select(AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)
+#: a council's newest audit event (its number and hash), from the council's index on audit_events
+#: (ix_audit_events_authority_newest; built once: see round_page)
+_COUNCIL_HEAD = (select(AuditEvent.id, AuditEvent.chain_hash).where(AuditEvent.authority_id == bindparam("authority_id"))
+                 .order_by(AuditEvent.id.desc()).limit(1))
+
+
+@cache
+def _council_systems():
+    """The council's systems with their rounds, lots and zones, newest first (built once the models are all
+    mapped)."""
+    return (select(PurchasingSystem).where(PurchasingSystem.authority_id == bindparam("authority_id"))
+            .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots),
+                     selectinload(PurchasingSystem.zones))
+            .order_by(PurchasingSystem.created_at.desc()))
+
+#: where each worker keeps each council's dashboard (tests forget it with the data)
+KEPT = "commissioning_dashboard_figures"
 
 
 @dataclass
 class _Kept:
-    """A council's figures as counted at one state of the audit chain on one day, until valid_until."""
+    """A council's systems and figures as shown at one state of its audit log on one day, from counted_at until
+    valid_until."""
 
     stamp: tuple
+    counted_at: datetime
     valid_until: datetime | None
-    #: by system id: (pipeline, members, admitted over time, drawn markup)
-    figures: dict
+    #: the systems' sections of the page (commissioning/_dashboard_systems.html)
+    sections: Markup
 
 
-def council_overviews(authority_id: int, systems: list[PurchasingSystem]) -> dict[int, SystemOverview]:
-    """system_overviews of a council's systems, counted again only when something they count may have changed.
+def council_dashboard(authority_id: int) -> Markup:
+    """The sections of the dashboard for a council's systems (their rounds, figures and charts), made again only
+    when something they show may have changed.
 
-    Everything the figures count (applications and their status, rounds' times, evaluation extensions,
-    memberships and their zones, first admissions, lots, zones, a system's settings) is changed only by
-    services that record an audit event in the same transaction, and every event moves the audit chain's
-    single head (its hash), so figures kept with the head they were counted at are current while the head
-    is the same. What the clock changes without anyone acting is in the key too: the day (overdue
-    evaluations, suspensions that end, the chart's line to today), and the next closing time of a round (a
-    closed round's drafts leave the pipeline, its evaluation clock starts) ends the figures' life.
-    Each worker keeps the latest figures of each council it has shown."""
-    kept_by_council = current_app.extensions.setdefault("commissioning_dashboard_figures", {})
+    Everything they show (the systems and their settings, lots, zones, rounds and their times, applications and
+    their status, evaluation extensions, memberships and their zones, first admissions) is changed only by
+    services that record an audit event for the system's council in the same transaction, and events only join
+    the log, each with a higher number than any before it. So sections kept with the council's newest event
+    (its number and hash) are current while that is still the newest. What the clock changes without anyone
+    acting is in the key too: the day (overdue evaluations, suspensions that end, the chart's line to today),
+    and the next time a round opens or closes (its status; a closed round's drafts leave the pipeline and its
+    evaluation clock starts) ends the sections' life. Activity for other councils leaves them as they are.
+    Each worker keeps the latest sections of each council it has shown."""
+    kept_by_council = current_app.extensions.setdefault(KEPT, {})
     moment = now()
-    # read before counting: figures counted after a later change are kept under an older head, never the reverse
-    head = db.session.scalar(_HEAD)
-    stamp = (head, london(moment).date(), tuple(s.id for s in systems))
+    # read before counting: sections made after a later change are kept under an older event, never the reverse
+    newest = db.session.execute(_COUNCIL_HEAD, {"authority_id": authority_id}).first()
+    stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root)
     kept = kept_by_council.get(authority_id)
-    if kept is None or kept.stamp != stamp or (kept.valid_until is not None and moment >= kept.valid_until):
+    if (kept is None or kept.stamp != stamp or moment < kept.counted_at
+            or (kept.valid_until is not None and moment >= kept.valid_until)):
+        systems = db.session.scalars(_council_systems(), {"authority_id": authority_id}).all()
         overviews = system_overviews(systems)
-        closing = [r.closes_at for s in systems for r in s.rounds if r.closes_at > moment]
-        kept = _Kept(stamp, min(closing, default=None), {
-            o.system.id: (o.pipeline, o.members, o.admitted_over_time, o.drawn) for o in overviews.values()})
+        sections = Markup(render_template("commissioning/_dashboard_systems.html", systems=systems,
+                                          overviews=overviews))
+        changes = [t for s in systems for r in s.rounds for t in (r.opens_at, r.closes_at) if t > moment]
+        kept = _Kept(stamp, moment, min(changes, default=None), sections)
         kept_by_council[authority_id] = kept
-    return {s.id: SystemOverview(s, *kept.figures[s.id]) for s in systems}
+    return kept.sections
 
 
 def _add_pipeline(overviews: dict[int, SystemOverview], ids: list[int]) -> None:

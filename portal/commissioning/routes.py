@@ -15,7 +15,7 @@ from portal.pagination import KnownTotalPagination
 from portal.onboarding.models import Application, ApplicationStatus
 
 from . import bp, services
-from .dashboard import council_overviews
+from .dashboard import council_dashboard
 from .results_page import EvaluatedApplication, evaluated_applications, result_rows
 from .round_page import application_rows, status_counts, submitted_applications
 from .forms import (
@@ -74,19 +74,11 @@ def _form_page(form, title, **context):
     return render_template("form_page.html", form=form, title=title, **context)
 
 
-#: the council's systems with their rounds, lots and zones, newest first (built once: see round_page)
-_COUNCIL_SYSTEMS = (select(PurchasingSystem).where(PurchasingSystem.authority_id == bindparam("authority_id"))
-                    .options(selectinload(PurchasingSystem.rounds), selectinload(PurchasingSystem.lots),
-                             selectinload(PurchasingSystem.zones))
-                    .order_by(PurchasingSystem.created_at.desc()))
-
-
 @bp.route("/")
 @roles_required(Role.commissioner)
 def dashboard():
-    systems = db.session.scalars(_COUNCIL_SYSTEMS, {"authority_id": current_user.authority_id}).all()
-    return render_template("commissioning/dashboard.html", title="Purchasing systems", systems=systems,
-                           overviews=council_overviews(current_user.authority_id, systems))
+    return render_template("commissioning/dashboard.html", title="Purchasing systems",
+                           sections=council_dashboard(current_user.authority_id))
 
 
 @bp.route("/systems/new", methods=["GET", "POST"])

@@ -192,3 +192,82 @@ def test_closing_early_and_reinstating_show_at_once(client, db, council, login, 
                                      reason="Visits back on time.")
     db.session.commit()
     assert page.members("Peterborough") == (1, 0)  # reinstated
+
+
+# ---- the sections are kept per council (council_dashboard): other councils' activity leaves them as they are
+
+#: the dashboard's template before its systems' sections were kept (commissioning/_dashboard_systems.html)
+OLD_DASHBOARD = '{% extends "layout.html" %}\n{% block main_content %}\n<h1 class="govuk-heading-l">{{ title }}</h1>\n{{ govukButton({"text": "Set up a purchasing system", "href": url_for("commissioning.new_system")}) }}\n{% for system in systems %}{% set o = overviews[system.id] %}\n<section class="govuk-!-margin-bottom-9" aria-labelledby="system-{{ system.id }}">\n  <h2 class="govuk-heading-m" id="system-{{ system.id }}"><a class="govuk-link" href="{{ url_for(\'commissioning.system\', system_id=system.id) }}">{{ system.title }}</a></h2>\n  <p class="govuk-body-s">{{ system.reference }} · {{ system.procedure.label }}{% if system.always_open %} · always open{% endif %} · {{ system.starts_on | date }} to {{ system.ends_on | date }}</p>\n  <p class="govuk-body">{% for r in system.rounds %}<a class="govuk-link" href="{{ url_for(\'commissioning.round\', round_id=r.id) }}">{{ r.name }}</a>: {{ r.status.label | lower }}{% if r.paused and r.status.value == "open" %} (paused){% endif %}{% if not loop.last %}; {% endif %}{% else %}No rounds yet.{% endfor %}</p>\n\n  <h3 class="govuk-heading-s">Applications</h3>\n  <table class="govuk-table">\n    <caption class="govuk-table__caption govuk-visually-hidden">Applications to {{ system.title }} by stage</caption>\n    <thead class="govuk-table__head"><tr class="govuk-table__row">\n      <th scope="col" class="govuk-table__header govuk-table__header--numeric">Drafts</th>\n      <th scope="col" class="govuk-table__header govuk-table__header--numeric">Submitted</th>\n      <th scope="col" class="govuk-table__header govuk-table__header--numeric">In evaluation</th>\n      <th scope="col" class="govuk-table__header govuk-table__header--numeric">Overdue</th>\n      <th scope="col" class="govuk-table__header govuk-table__header--numeric">Decided, not published</th></tr></thead>\n    <tbody class="govuk-table__body"><tr class="govuk-table__row">\n      <td class="govuk-table__cell govuk-table__cell--numeric">{{ o.pipeline.drafts }}</td>\n      <td class="govuk-table__cell govuk-table__cell--numeric">{{ o.pipeline.submitted }}</td>\n      <td class="govuk-table__cell govuk-table__cell--numeric">{{ o.pipeline.in_evaluation }}</td>\n      <td class="govuk-table__cell govuk-table__cell--numeric">{% if o.pipeline.overdue %}<strong>{{ o.pipeline.overdue }} overdue</strong>{% else %}0{% endif %}</td>\n      <td class="govuk-table__cell govuk-table__cell--numeric">{{ o.pipeline.decided }}</td></tr></tbody>\n  </table>\n  <p class="govuk-body-s">Overdue: not decided within the evaluation deadline (10 working days from the close of a round, or from submission in an always-open system; 15 where extended).</p>\n\n  {% if system.lots and system.zones %}\n  <h3 class="govuk-heading-s">Members by lot and zone</h3>\n  <table class="govuk-table">\n    <caption class="govuk-table__caption govuk-visually-hidden">Active members of {{ system.title }} by lot and zone</caption>\n    <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Zone</th>\n      {% for lot in system.lots %}<th scope="col" class="govuk-table__header govuk-table__header--numeric">{{ lot.name }}</th>{% endfor %}</tr></thead>\n    <tbody class="govuk-table__body">\n    {% for zone in system.zones %}\n      <tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{{ zone.name }}</th>\n        {% for lot in system.lots %}<td class="govuk-table__cell govuk-table__cell--numeric">{{ o.members_in(lot, zone) }}</td>{% endfor %}</tr>\n    {% endfor %}\n    </tbody>\n  </table>\n  {% endif %}\n\n  {% if o.admitted_over_time %}\n  <h3 class="govuk-heading-s">Providers admitted per zone over time</h3>\n  {{ o.admitted_chart() }}\n  {% call govukDetails({"summaryText": "The chart\'s figures as a table"}) %}\n  <table class="govuk-table">\n    <caption class="govuk-table__caption govuk-visually-hidden">Providers admitted to date per zone, {{ system.title }}</caption>\n    <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Zone</th><th scope="col" class="govuk-table__header">Date</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Providers admitted to date</th></tr></thead>\n    <tbody class="govuk-table__body">\n{{ o.admitted_rows() }}    </tbody>\n  </table>\n  {% endcall %}\n  {% endif %}\n</section>\n{% else %}\n<p class="govuk-body">Your council has no purchasing systems yet.</p>\n{% endfor %}\n{% endblock %}\n'
+
+
+def test_the_kept_sections_are_the_page_the_template_wrote(app, client, db, council, login, system, make_round,
+                                                           make_provider, frozen_clock):
+    """The page is byte for byte what the whole template wrote, counted afresh and kept."""
+    from flask import render_template_string
+    from sqlalchemy import select as select_
+
+    from portal.commissioning.dashboard import system_overviews as overviews_of
+    from portal.commissioning.models import PurchasingSystem
+
+    round_ = make_round()
+    commissioning.schedule_round(system, council.commissioner, opens_at=at(2026, 7, 1, 9),
+                                 closes_at=at(2026, 7, 20, 12))
+    provider = make_provider("Bloomsbury Home Care LTD")
+    application = complete_application(round_, provider, lots=[system.lots[0]])
+    onboarding.submit_application(application, provider, declaration_confirmed=True)
+    onboarding.start_application(round_, make_provider("Drafting <Care> & Co"))
+    member_import.confirm_import(system, council.commissioner, IMPORT, source="old-list.csv")
+    build_isf_system(council.commissioner, reference="CCC-HC-DPS-2026", title="Home care & support DPS")
+    db.session.commit()
+    login(council.commissioner)
+    pages = [client.get("/commissioning/").get_data(as_text=True) for _ in range(2)]  # counted, then kept
+
+    with app.test_request_context("/commissioning/"):
+        from flask_login import login_user
+
+        login_user(council.commissioner)
+        systems = db.session.scalars(select_(PurchasingSystem).where(
+            PurchasingSystem.authority_id == council.authority.id).order_by(PurchasingSystem.created_at.desc())).all()
+        expected = render_template_string(OLD_DASHBOARD, title="Purchasing systems", systems=systems,
+                                          overviews=overviews_of(systems))
+    # the main content, from its heading (the layout around it has the user's token and messages)
+    main = lambda page: page.split('<h1 class="govuk-heading-l">')[1].split("</main>")[0]  # noqa: E731
+    assert len(systems) == 2 and "Home care &amp; support DPS" in main(pages[0])
+    assert main(pages[0]) == main(pages[1]) == main(expected)
+
+
+def test_other_councils_activity_leaves_the_kept_sections_and_their_own_shows_at_once(client, db, council, login,
+                                                                                      system, frozen_clock):
+    login(council.commissioner)
+    page = Dashboard(client, system)
+    db.session.expire_all()  # as after a commit: each measured request loads the signed-in user afresh
+    with count_queries() as counting:
+        assert page.members("Peterborough") == (0, 0)
+
+    build_isf_system(council.other_commissioner, reference="PCC-ISF-2026", title="Peterborough ISF")
+    db.session.commit()  # another council's activity
+    with count_queries() as after_other:
+        assert page.members("Peterborough") == (0, 0)
+    assert after_other[0] < counting[0] - 3  # still kept: neither the systems nor their figures read again
+    assert "Peterborough ISF" not in client.get("/commissioning/").get_data(as_text=True)
+
+    member_import.confirm_import(system, council.commissioner, IMPORT, source="old-list.csv")
+    db.session.commit()
+    assert page.members("Peterborough") == (1, 0)  # the council's own change, at once
+
+    login(council.other_commissioner)
+    other = client.get("/commissioning/").get_data(as_text=True)
+    assert "Peterborough ISF" in other and system.title not in other  # each council its own sections
+
+
+def test_a_round_opening_and_the_clock_going_back_show_at_once(client, db, council, login, system, frozen_clock):
+    round_ = commissioning.schedule_round(system, council.commissioner, opens_at=at(2026, 6, 1, 14),
+                                          closes_at=at(2026, 6, 20, 12))
+    db.session.commit()
+    login(council.commissioner)
+    page = Dashboard(client, system)
+    assert f"{round_.name}</a>: scheduled" in page.section()
+    frozen_clock.move_to(at(2026, 6, 1, 14, 0))
+    assert f"{round_.name}</a>: open" in page.section()  # opened by the clock, nobody acting
+    frozen_clock.move_to(at(2026, 6, 1, 13, 59))
+    assert f"{round_.name}</a>: scheduled" in page.section()  # a clock moved back (tests, demos) counts again
