@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
