@@ -8,9 +8,11 @@ they show).
 """
 from functools import lru_cache
 
+from flask import url_for
 from markupsafe import Markup, escape
 
-from portal.clock import format_datetime
+from portal.clock import format_date, format_datetime
+from portal.commissioning.round_page import clock_cell
 from portal.govuk_markup import govuk_details, radios_field, textarea_field
 from portal.templating import multiline, points
 
@@ -103,4 +105,108 @@ def moderation_questions(application, lot, form, editable: bool, versions: dict,
             parts.append(f'      <p class="govuk-body">Agreed score: <strong>{escape(agreed.score)}</strong>. '
                          f'{escape(agreed.rationale)}</p>\n')
     # every piece is escaped above or is markup written by the GOV.UK functions
+    return Markup("".join(parts))  # nosec B704
+
+
+def evaluation_clock(clock, intro: str = "Evaluation due by") -> Markup:
+    """The evaluation deadline clock in words (as evaluation/_clock.html's evaluation_clock macro): due date,
+    working days, the extension's justification, and finished, overdue, due today or the days left."""
+    if not clock:
+        return Markup("")
+    days = clock.days_left
+    extension = f", extended: {escape(clock.extension.justification)}" if clock.extension else ""
+    if clock.finished:
+        state = "Decisions are made.\n"
+    elif clock.overdue:
+        state = (f'<strong class="govuk-tag govuk-tag--red">Overdue</strong> by {-days} working '
+                 f'day{"s" if days != -1 else ""}.\n')
+    elif days == 0:
+        state = '<strong class="govuk-tag govuk-tag--yellow">Due today</strong>\n'
+    else:
+        state = f'{days} working day{"s" if days != 1 else ""} left.'
+    # every piece is escaped or fixed markup
+    return Markup(f'<p class="govuk-body portal-clock">{escape(intro)} <strong>{escape(format_date(clock.due_on))}'  # nosec B704
+                  f'</strong>\n  ({clock.working_days} working days{extension}).\n{state}</p>\n')
+
+
+#: stands for the id in a URL built once for every row
+_MARKER = 987654321987
+
+
+def _url_maker(endpoint: str, **values):
+    """A function of an id giving endpoint's URL with that id where _MARKER is in values: one url_for call for
+    a column's links rather than one each."""
+    return url_for(endpoint, **values).replace(str(_MARKER), "{}").format
+
+
+_HEAD = ('  <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">'
+         'Provider</th><th scope="col" class="govuk-table__header">Conflict of interest</th><th scope="col" '
+         'class="govuk-table__header">Status</th>{}<th scope="col" class="govuk-table__header">Your scores</th></tr>'
+         '</thead>\n')
+_DUE = '<th scope="col" class="govuk-table__header">Due</th>'
+
+
+def work_list_rounds(rounds: dict, progress: dict, clock) -> Markup:
+    """The work list's rounds, each with its clock, progress and table of the page's assignments (work_list's
+    plain rows): provider, declaration, status, (in an always-open system) due date, and the link to score."""
+    if not rounds:
+        return Markup('<p class="govuk-body">You have no applications to evaluate.</p>\n')
+    score_url = _url_maker("evaluation.score", assignment_id=_MARKER)
+    parts = []
+    for round_, assignments in rounds.items():
+        system = round_.system
+        parts.append(f'<h2 class="govuk-heading-m">{escape(system.title)}: {escape(round_.name)}</h2>\n')
+        if round_.bids_sealed:
+            parts.append(f'  <p class="govuk-body">This round closes on {escape(format_datetime(round_.closes_at))}. '
+                         'You can read the applications after it closes.</p>\n')
+            continue
+        always_open = system.always_open
+        if not always_open:
+            parts.append(evaluation_clock(clock(round_)))
+        p = progress.get(round_.id)
+        if p:
+            parts.append(f'<p class="govuk-body">To do: <strong>{p["to_do"]}</strong>. In progress: <strong>'
+                         f'{p["in_progress"]}</strong>. Done: <strong>{p["done"]}</strong>.</p>')
+        parts.append(f'<table class="govuk-table">\n  <caption class="govuk-table__caption govuk-visually-hidden">'
+                     f'Applications to score in {escape(round_.name)}</caption>\n'
+                     f'{_HEAD.format(_DUE if always_open else "")}  <tbody class="govuk-table__body">\n')
+        conflicts_url = None
+        for a in assignments:
+            d = a.declaration
+            name = escape(a.application.legal_name)
+            if not a.is_current:
+                declared = "–"
+            elif d is None:
+                if conflicts_url is None:
+                    conflicts_url = escape(url_for("evaluation.conflicts", round_id=round_.id))
+                declared = f'<a class="govuk-link" href="{conflicts_url}">Declare first</a>'
+            else:
+                declared = escape(d.status_label)
+            if not a.is_current:
+                status = '<strong class="govuk-tag govuk-tag--grey">Moved</strong> to another evaluator'
+            elif a.is_submitted:
+                status = '<strong class="govuk-tag govuk-tag--green">Done</strong>'
+            elif a.started:
+                status = '<strong class="govuk-tag govuk-tag--blue">In progress</strong>'
+            else:
+                status = '<strong class="govuk-tag govuk-tag--grey">To do</strong>'
+            due = (f'<td class="govuk-table__cell">{clock_cell(clock(round_, a.application))}</td>' if always_open
+                   else "")
+            if not a.is_current:
+                link = "No longer yours\n"
+            elif a.is_submitted:
+                link = (f'Submitted (<a class="govuk-link" href="{score_url(a.id)}">view<span '
+                        f'class="govuk-visually-hidden"> your scores for {name}</span></a>)\n')
+            elif d is not None and d.clears_scoring:
+                link = (f'<a class="govuk-link" href="{score_url(a.id)}">'
+                        f'{"Continue scoring" if a.started else "Start scoring"}<span class="govuk-visually-hidden"> '
+                        f'{name}</span></a>\n')
+            else:
+                link = "Not yet"
+            parts.append(f'    <tr class="govuk-table__row">\n      <td class="govuk-table__cell">{name}</td>\n'
+                         f'      <td class="govuk-table__cell">{declared}</td>\n'
+                         f'      <td class="govuk-table__cell">{status}</td>\n{due}'
+                         f'      <td class="govuk-table__cell">\n{link}</td>\n    </tr>\n')
+        parts.append('  </tbody>\n</table>\n')
+    # every piece is escaped above or is fixed markup
     return Markup("".join(parts))  # nosec B704

@@ -130,7 +130,31 @@ class ConflictDecision(enum.Enum):
         return "Allowed with mitigation" if self is ConflictDecision.allowed else "Reassigned to another evaluator"
 
 
-class ConflictDeclaration(db.Model):
+class DeclarationState:
+    """What a declaration means for scoring, from its has_interest and decision: for the model and for the work
+    list's plain rows (work_list.ListedDeclaration)."""
+
+    __slots__ = ()
+
+    @property
+    def clears_scoring(self) -> bool:
+        return not self.has_interest or self.decision is ConflictDecision.allowed
+
+    @property
+    def awaits_decision(self) -> bool:
+        return self.has_interest and self.decision is None
+
+    @property
+    def status_label(self) -> str:
+        """The declaration and its decision in words, for the register and the work list."""
+        if not self.has_interest:
+            return "No interest"
+        if self.decision is None:
+            return "Interest declared: waiting for a decision"
+        return self.decision.label
+
+
+class ConflictDeclaration(DeclarationState, db.Model):
     """An evaluator's declaration, for one provider in one round: no interest, or an interest."""
 
     __tablename__ = "conflict_declarations"
@@ -157,23 +181,6 @@ class ConflictDeclaration(db.Model):
     organisation = relationship("Organisation")
     round = relationship("Round")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
-
-    @property
-    def clears_scoring(self) -> bool:
-        return not self.has_interest or self.decision is ConflictDecision.allowed
-
-    @property
-    def awaits_decision(self) -> bool:
-        return self.has_interest and self.decision is None
-
-    @property
-    def status_label(self) -> str:
-        """The declaration and its decision in words, for the register and the work list."""
-        if not self.has_interest:
-            return "No interest"
-        if self.decision is None:
-            return "Interest declared: waiting for a decision"
-        return self.decision.label
 
 
 #: one evaluator's declaration for one provider in one round (built once: Assignment.conflict runs on every

@@ -38,8 +38,7 @@ def work_list():
                            current_app.config.get("PAGE_SIZE", 50))
     extensions = extensions_for({round_.id for round_ in found.rounds})
     return render_template("evaluation/work_list.html", title="Your evaluations", rounds=found.rounds,
-                           declared=found.declared, page=found.page, deadline=evaluation_deadline,
-                           progress=found.progress,
+                           page=found.page, progress=found.progress, work_list_rounds=markup.work_list_rounds,
                            clock=lambda round_, application=None: evaluation_clock(round_, application, extensions))
 
 

@@ -1,20 +1,21 @@
 """The evaluator's work list, read a page at a time as plain rows.
 
 A national DPS gives an evaluator over a thousand assignments. The page orders them newest round first,
-then by provider name, 50 to a page; only the rounds the page spans have their providers' names read.
+then by provider name, 50 to a page; only the rounds the page spans have their providers' names read, with
+the evaluator's declaration for each provider in the same query.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import bindparam, case, exists, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.commissioning.models import Round
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
-from .models import Assignment, AssignmentState, ConflictDeclaration, Score
+from .models import Assignment, AssignmentState, ConflictDeclaration, ConflictDecision, DeclarationState, Score
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,14 @@ class ListedApplication:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedDeclaration(DeclarationState):
+    """The evaluator's declaration for a listed application's provider in its round."""
+
+    has_interest: bool
+    decision: ConflictDecision | None
+
+
+@dataclass(frozen=True, slots=True)
 class ListedAssignment(AssignmentState):
     """One row of the work list."""
 
@@ -39,6 +48,8 @@ class ListedAssignment(AssignmentState):
     #: the evaluator has saved at least one score
     started: bool
     application: ListedApplication
+    #: None until the evaluator declares for the provider
+    declaration: ListedDeclaration | None
 
 
 # The statements are built once: made afresh, each costs its construction and its cache key on every request.
@@ -51,15 +62,17 @@ _PER_ROUND = (select(Assignment.round_id, func.count()).where(Assignment.evaluat
 _ROWS = (select(Assignment.id, Assignment.submitted_at, Assignment.ended_at,
                 exists().where(Score.assignment_id == Assignment.id),
                 Application.id, Application.round_id, Application.organisation_id, Organisation.legal_name,
-                Application.status, Application.submitted_at)
+                Application.status, Application.submitted_at,
+                ConflictDeclaration.id, ConflictDeclaration.has_interest, ConflictDeclaration.decision)
          .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
          .join(Organisation, Organisation.id == Application.organisation_id)
+         # at most one each: (round, evaluator, organisation) is unique
+         .outerjoin(ConflictDeclaration, and_(ConflictDeclaration.round_id == Assignment.round_id,
+                                              ConflictDeclaration.evaluator_id == Assignment.evaluator_id,
+                                              ConflictDeclaration.organisation_id == Application.organisation_id))
          .where(Assignment.evaluator_id == _evaluator, Assignment.round_id.in_(_rounds))
          .order_by(Assignment.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
          .limit(bindparam("limit")).offset(bindparam("offset")))
-_DECLARATIONS = select(ConflictDeclaration).where(
-    ConflictDeclaration.evaluator_id == _evaluator, ConflictDeclaration.round_id.in_(_rounds),
-    ConflictDeclaration.organisation_id.in_(bindparam("organisations", expanding=True)))
 _ROUNDS = select(Round).where(Round.id.in_(_rounds)).options(joinedload(Round.system))
 #: to do / in progress / done per round, over all the evaluator's current work (not just the page)
 _PROGRESS = (select(Assignment.round_id, func.count(func.distinct(Assignment.id)),
@@ -96,9 +109,10 @@ class WorkListPagination(Pagination):
                                           "offset": skip})
         return [ListedAssignment(id_, submitted_at, ended_at, bool(started),
                                  ListedApplication(application_id, round_id, organisation_id, legal_name, status,
-                                                   application_submitted_at))
+                                                   application_submitted_at),
+                                 None if declaration_id is None else ListedDeclaration(has_interest, decision))
                 for (id_, submitted_at, ended_at, started, application_id, round_id, organisation_id, legal_name,
-                     status, application_submitted_at) in rows]
+                     status, application_submitted_at, declaration_id, has_interest, decision) in rows]
 
     def _query_count(self) -> int:
         return self._total
@@ -116,22 +130,17 @@ class WorkList:
     page: WorkListPagination
     #: {round: [its assignments on this page]}, newest round first
     rounds: dict
-    #: {(round id, organisation id): the evaluator's declaration}
-    declared: dict
     #: {round id: {"total", "done", "in_progress", "to_do"}} over all the evaluator's current work
     progress: dict
 
 
 def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
-    """The page-th page of the evaluator's work list, with the rounds, declarations and progress it shows."""
+    """The page-th page of the evaluator's work list, with the rounds and progress it shows."""
     pagination = work_page(evaluator_id, page, per_page)
     assignments = pagination.items
     if not assignments:
-        return WorkList(pagination, {}, {}, {})
+        return WorkList(pagination, {}, {})
     round_ids = list({a.application.round_id for a in assignments})
-    organisation_ids = list({a.application.organisation_id for a in assignments})
-    declared = {(d.round_id, d.organisation_id): d for d in db.session.scalars(
-        _DECLARATIONS, {"evaluator": evaluator_id, "rounds": round_ids, "organisations": organisation_ids})}
     by_id = {r.id: r for r in db.session.scalars(_ROUNDS, {"rounds": round_ids})}
     rounds = {}
     for assignment in assignments:
@@ -139,4 +148,4 @@ def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
     progress = {round_id: {"total": total, "done": done, "in_progress": started - done, "to_do": total - started}
                 for round_id, total, done, started in db.session.execute(
                     _PROGRESS, {"evaluator": evaluator_id, "rounds": round_ids})}
-    return WorkList(pagination, rounds, declared, progress)
+    return WorkList(pagination, rounds, progress)
