@@ -1,74 +1,97 @@
-"""The round results table: a page of 50 evaluated applications read as plain rows (in the order of the
-(round, reference) index), what their results need read as plain rows too (their lots with decisions, agreed
-scores and standards, the answers to the standards the portal judges itself), each result computed by
-evaluation.results.application_results as everywhere else, and the table's rows written in Python, the same
-markup the template wrote."""
+"""The round results table: a page of 50 evaluated applications with their lots and decisions read in one query
+(in the order of the (round, reference) index, with the number of the round's evaluated applications beside each
+row), the system's criteria in one query, the page's agreed scores, agreed standards and answers to the standards
+the portal judges itself in one more; each lot's result computed by row_result with plain arithmetic over those
+rows (the rules of evaluation.scoring.lot_result, compared with it by tests/evaluation/test_results_page.py), and
+the table's rows written in Python, the same markup the template wrote."""
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import Integer, and_, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, cast, func, literal_column, null, select, type_coerce, union_all
 
 from portal.evaluation.models import ModeratedScore, ModeratedStandard
-from portal.evaluation.results import EVALUATED_STATUSES, application_results
+from portal.evaluation.results import EVALUATED_STATUSES
+from portal.evaluation.scoring import question_points
 from portal.extensions import db
+from portal.onboarding.models import (
+    Application,
+    ApplicationLot,
+    ApplicationStatus,
+    CQCRating,
+    Organisation,
+    StandardResponse,
+)
 from portal.pagination import KnownTotalPagination
-from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation, StandardResponse
 from portal.templating import pass_fail, points
 
-from .models import Decision, Lot, MinimumStandard, Question
+from .models import Decision, Lot, MinimumStandard, Question, Section, StandardKind
 from .round_page import MARKER, _url_maker
 
 EVALUATED = tuple(ApplicationStatus(status) for status in EVALUATED_STATUSES)
+ZERO = Decimal(0)
 
 # statements built once, parameters bound at each run (see round_page)
-_QUESTIONS = (select(Question.lot_id, Question.id, Question.section, Question.weight, Question.min_score)
-              .join(Lot, Lot.id == Question.lot_id).where(Lot.system_id == bindparam("system_id"))
-              .order_by(Question.lot_id, Question.position))
-_STANDARDS = (select(MinimumStandard.lot_id, MinimumStandard.id, MinimumStandard.kind)
-              .join(Lot, Lot.id == MinimumStandard.lot_id).where(Lot.system_id == bindparam("system_id"))
-              .order_by(MinimumStandard.lot_id, MinimumStandard.position))
-_LOTS = select(Lot.id, Lot.number).where(Lot.system_id == bindparam("system_id"))
+
+#: the system's questions, standards and lots in one query: (0, lot id, question id, section, weight, minimum
+#: score, position, -), (1, lot id, standard id, -, -, -, position, kind), (2, lot id, -, -, -, -, lot number, -);
+#: the questions come first so that every column is read with its type
+_CRITERIA = union_all(
+    select(literal_column("0"), Question.lot_id, Question.id, Question.section, Question.weight, Question.min_score,
+           Question.position, type_coerce(null(), MinimumStandard.kind.type))
+    .join(Lot, Lot.id == Question.lot_id).where(Lot.system_id == bindparam("system_id")),
+    select(literal_column("1"), MinimumStandard.lot_id, MinimumStandard.id, null(), null(), null(),
+           MinimumStandard.position, MinimumStandard.kind)
+    .join(Lot, Lot.id == MinimumStandard.lot_id).where(Lot.system_id == bindparam("system_id")),
+    select(literal_column("2"), Lot.id, null(), null(), null(), null(), Lot.number, null())
+    .where(Lot.system_id == bindparam("system_id")),
+)
+#: how many evaluated applications the round has
 _COUNT = select(func.count()).select_from(Application).where(Application.round_id == bindparam("round_id"),
                                                              Application.status.in_(EVALUATED))
-_PAGE = (select(Application.id, Application.reference, Application.status, Organisation.legal_name)
-         .join(Organisation, Organisation.id == Application.organisation_id)
-         .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
-         .order_by(Application.reference)
-         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
-_CHOICES = (select(ApplicationLot.application_id, ApplicationLot.lot_id, Decision.outcome)
-            .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
-                                      Decision.lot_id == ApplicationLot.lot_id))
-            .where(ApplicationLot.application_id.in_(bindparam("ids", expanding=True)))
-            .order_by(ApplicationLot.application_id, ApplicationLot.lot_id))
-#: the answers to the standards the portal judges itself (declarations, the CQC rating)
-_RESPONSES = (select(StandardResponse.application_id, StandardResponse.standard_id, StandardResponse.confirmed,
-                     StandardResponse.cqc_rating_at_submission)
-              .where(StandardResponse.application_id.in_(bindparam("ids", expanding=True)),
-                     StandardResponse.standard_id.in_(bindparam("standards", expanding=True))))
-_AGREED_SCORES = (select(ModeratedScore.application_id, ModeratedScore.question_id, ModeratedScore.score)
-                  .where(ModeratedScore.application_id.in_(bindparam("ids", expanding=True))))
-_AGREED_STANDARDS = (select(ModeratedStandard.application_id, ModeratedStandard.standard_id, ModeratedStandard.passed)
-                     .where(ModeratedStandard.application_id.in_(bindparam("ids", expanding=True))))
+#: a page of the round's evaluated applications by reference
+_PAGE_OF = (select(Application.id, Application.reference, Application.status, Application.organisation_id)
+            .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
+            .order_by(Application.reference)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+            .subquery())
+#: ... with the provider's name, how many there are in all (counted once: the subquery does not depend on the row),
+#: and each lot it bids for with the decision on it (none when it bids for none)
+_PAGE = (select(_PAGE_OF.c.id, _PAGE_OF.c.reference, _PAGE_OF.c.status, Organisation.legal_name,
+                _COUNT.scalar_subquery(), ApplicationLot.lot_id, Decision.outcome)
+         .select_from(_PAGE_OF)
+         .join(Organisation, Organisation.id == _PAGE_OF.c.organisation_id)
+         .outerjoin(ApplicationLot, ApplicationLot.application_id == _PAGE_OF.c.id)
+         .outerjoin(Decision, and_(Decision.application_id == _PAGE_OF.c.id, Decision.lot_id == ApplicationLot.lot_id))
+         .order_by(_PAGE_OF.c.reference, _PAGE_OF.c.id, ApplicationLot.lot_id))
+_IDS = bindparam("ids", expanding=True)
+#: what the page's results are computed from, in one query: (0, application, question, agreed score, -),
+#: (1, application, standard, agreed pass (1) or fail (0), -), and the answers to the standards the portal judges
+#: itself: (2, application, standard, confirmed (1 or 0), CQC rating at submission as stored)
+_MARKS = union_all(
+    select(literal_column("0"), ModeratedScore.application_id, ModeratedScore.question_id, ModeratedScore.score,
+           null())
+    .where(ModeratedScore.application_id.in_(_IDS)),
+    select(literal_column("1"), ModeratedStandard.application_id, ModeratedStandard.standard_id,
+           cast(ModeratedStandard.passed, Integer), null())
+    .where(ModeratedStandard.application_id.in_(_IDS)),
+    select(literal_column("2"), StandardResponse.application_id, StandardResponse.standard_id,
+           cast(StandardResponse.confirmed, Integer), StandardResponse.cqc_rating_at_submission)
+    .join(MinimumStandard, MinimumStandard.id == StandardResponse.standard_id)
+    .where(StandardResponse.application_id.in_(_IDS),
+           MinimumStandard.kind.in_([kind for kind in StandardKind if kind.is_automatic])),
+)
+
+_DECLARATION, _CQC_RATING, _JUDGED = 0, 1, 2
+#: the CQC ratings, as stored, that pass a CQC rating standard (the column stores the rating's name)
+_MEETING_RATINGS = frozenset(rating.name for rating in CQCRating if rating.meets_minimum)
 
 
 @dataclass(slots=True, frozen=True)
-class _Question:
-    id: int
-    section: object
-    weight: object
-    min_score: int
-
-
-@dataclass(slots=True, frozen=True)
-class _Standard:
-    id: int
-    kind: object
-
-
-@dataclass(slots=True, frozen=True)
-class _Lot:
-    """A lot's number and what its results are computed from, copied once from the loaded lot (read for every
-    application and lot on the page, plain attributes are quicker to read than mapped ones)."""
+class LotRules:
+    """What a lot's results are computed from: (question id, is social value, {score: points}, minimum score,
+    weight) for each question and (standard id, how it is judged) for each standard, in their order."""
 
     id: int
     number: int
@@ -76,17 +99,104 @@ class _Lot:
     standards: tuple
 
 
+@lru_cache(maxsize=4096)
+def _points(score: int, scale_max: int, weight: Decimal) -> Decimal:
+    """question_points, once per worker for each score, scale and weight (a pure function of them)."""
+    return question_points(score, scale_max, weight)
 
-def criteria_lots(system) -> dict[int, _Lot]:
-    """The system's lots with their questions and standards (in their order), as plain rows, by lot id."""
-    questions, standards = {}, {}
-    system_id = {"system_id": system.id}
-    for lot_id, *question in db.session.execute(_QUESTIONS, system_id):
-        questions.setdefault(lot_id, []).append(_Question(*question))
-    for lot_id, *standard in db.session.execute(_STANDARDS, system_id):
-        standards.setdefault(lot_id, []).append(_Standard(*standard))
-    return {lot_id: _Lot(lot_id, number, tuple(questions.get(lot_id, ())), tuple(standards.get(lot_id, ())))
-            for lot_id, number in db.session.execute(_LOTS, system_id)}
+
+#: {(the criteria rows read, scale max): {lot id: LotRules}}: built once per worker for each set of criteria,
+#: keyed on every value they are built from, so a change to any question, standard or lot makes a new key
+_RULES: dict[tuple, dict[int, LotRules]] = {}
+
+
+def lot_rules(system) -> dict[int, LotRules]:
+    """The system's lots with what their results are computed from, by lot id (one query)."""
+    rows = tuple(sorted((tuple(row) for row in db.session.execute(_CRITERIA, {"system_id": system.id})),
+                       key=lambda row: (row[0], row[1], row[6], row[2] or 0)))
+    key = (rows, system.scale_max)
+    rules = _RULES.get(key)
+    if rules is None:
+        scale = range(system.scale_max + 1)
+        questions, standards = {}, {}
+        for what, lot_id, item_id, section, weight, min_score, _position, kind in rows:
+            if what == 0:
+                table = {score: _points(score, system.scale_max, Decimal(weight)) for score in scale}
+                questions.setdefault(lot_id, []).append(
+                    (item_id, section is Section.social_value, table, min_score, Decimal(weight)))
+            elif what == 1:
+                how = (_DECLARATION if kind is StandardKind.declaration else _CQC_RATING
+                       if kind is StandardKind.cqc_rating else _JUDGED)
+                standards.setdefault(lot_id, []).append((item_id, how))
+        rules = {lot_id: LotRules(lot_id, number, tuple(questions.get(lot_id, ())), tuple(standards.get(lot_id, ())))
+                 for what, lot_id, _, _, _, _, number, _ in rows if what == 2}
+        if len(_RULES) >= 64:
+            _RULES.clear()
+        _RULES[key] = rules
+    return rules
+
+
+@dataclass(slots=True, frozen=True)
+class RowResult:
+    """A lot's result as the table shows it: LotResult's figures and verdicts, as plain values."""
+
+    quality_points: Decimal
+    social_value_points: Decimal
+    total: Decimal
+    standards_passed: bool | None
+    minimum_scores_met: bool | None
+    pass_mark_met: bool
+    complete: bool
+    passed: bool | None
+
+
+def row_result(rules: LotRules, scores: dict, agreed: dict, responses: dict, *, scale_max: int,
+               pass_mark: Decimal) -> RowResult:
+    """A lot's result by the rules of evaluation.scoring.lot_result (with evaluation.results' way of judging the
+    automatic standards), from {question id: agreed score}, {standard id: agreed pass}, and {standard id:
+    (confirmed, CQC rating at submission)} of the standards the portal judges itself."""
+    quality = social = ZERO
+    missing = below = False
+    for question_id, is_social, table, min_score, weight in rules.questions:
+        score = scores.get(question_id)
+        if score is None:
+            missing = True
+            continue
+        earned = table.get(score)
+        if earned is None:  # off the scale: question_points says so
+            earned = question_points(score, scale_max, weight)
+        if score < min_score:
+            below = True
+        if is_social:
+            social += earned
+        else:
+            quality += earned
+    failed = unknown = False
+    for standard_id, how in rules.standards:
+        if how == _JUDGED:
+            passed = agreed.get(standard_id)
+        else:
+            response = responses.get(standard_id)
+            if how == _DECLARATION:
+                passed = bool(response and response[0])
+            else:
+                passed = bool(response and response[1] in _MEETING_RATINGS)
+        if passed is None:
+            unknown = True
+        elif not passed:
+            failed = True
+    standards_passed = False if failed else None if unknown else True
+    minimum_scores_met = False if below else None if missing else True
+    total = quality + social
+    pass_mark_met = total >= pass_mark
+    complete = not missing and not unknown
+    if failed or below:
+        verdict = False
+    elif not complete:
+        verdict = None
+    else:
+        verdict = pass_mark_met
+    return RowResult(quality, social, total, standards_passed, minimum_scores_met, pass_mark_met, complete, verdict)
 
 
 @dataclass(slots=True)
@@ -103,64 +213,75 @@ class Choice:
 
 @dataclass(slots=True)
 class EvaluatedApplication:
-    """What the results table shows of one application, and what application_results reads of it."""
+    """What the results table shows of one application."""
 
     id: int
     reference: str
     status: ApplicationStatus
     legal_name: str
-    round: object
     lots: list[Choice] = field(default_factory=list)
-    responses: dict = field(default_factory=dict)
-
-    def chosen_lots(self) -> list:
-        return [choice.lot for choice in self.lots]
-
-    def response_for(self, standard):
-        return self.responses.get(standard.id)
 
     @classmethod
     def of(cls, application) -> "EvaluatedApplication":
         """The same, from an application loaded whole (the lead-provider ranking reads every one)."""
         decided = {d.lot_id: d.outcome for d in application.decisions}
         return cls(application.id, application.reference, application.status, application.organisation.legal_name,
-                   application.round, [Choice(c.lot, decided.get(c.lot_id)) for c in application.lots])
+                   [Choice(c.lot, decided.get(c.lot_id)) for c in application.lots])
+
+
+class _Page(KnownTotalPagination):
+    """A page whose total is read with its items (see evaluated_applications)."""
+
+    def _query_count(self):
+        return self._query_args["total"]()
 
 
 def evaluated_applications(round_, page: int, per_page: int) -> tuple[KnownTotalPagination, dict]:
-    """(a page of the round's evaluated applications by reference, {application id: {lot id: LotResult}})."""
-    lots_by_id = criteria_lots(round_.system)
-    total = db.session.scalar(_COUNT, {"round_id": round_.id})
+    """(a page of the round's evaluated applications by reference, {application id: {lot id: RowResult}})."""
+    system = round_.system
+    rules = lot_rules(system)
+    counted = []
 
     def read(offset: int, limit: int) -> list[EvaluatedApplication]:
-        rows = db.session.execute(_PAGE, {"round_id": round_.id, "limit": limit, "offset": offset}).all()
-        items = [EvaluatedApplication(*row, round_) for row in rows]
-        if items:
-            by_id = {item.id: item for item in items}
-            ids = {"ids": list(by_id)}
-            for application_id, lot_id, outcome in db.session.execute(_CHOICES, ids):
-                by_id[application_id].lots.append(Choice(lots_by_id[lot_id], outcome))
-            automatic = [standard.id for lot in lots_by_id.values() for standard in lot.standards
-                         if standard.kind.is_automatic]
-            if automatic:
-                for response in db.session.execute(_RESPONSES, {**ids, "standards": automatic}):
-                    by_id[response.application_id].responses[response.standard_id] = response
+        items, by_id = [], {}
+        for app_id, reference, status, legal_name, total, lot_id, outcome in db.session.execute(
+                _PAGE, {"round_id": round_.id, "limit": limit, "offset": offset}).all():
+            item = by_id.get(app_id)
+            if item is None:
+                item = by_id[app_id] = EvaluatedApplication(app_id, reference, status, legal_name)
+                items.append(item)
+                counted[:] = [total]
+            if lot_id is not None:
+                item.lots.append(Choice(rules[lot_id], outcome))
         return items
 
-    pagination = KnownTotalPagination(page=page, per_page=per_page, error_out=True, read=read, total=total)
-    return pagination, results_of(pagination.items)
+    def total() -> int:
+        return counted[0] if counted else db.session.scalar(_COUNT, {"round_id": round_.id})
+
+    pagination = _Page(page=page, per_page=per_page, error_out=True, read=read, total=total)
+    return pagination, results_of(pagination.items, system)
 
 
-def results_of(items: list[EvaluatedApplication]) -> dict:
-    """{application id: {lot id: LotResult}} from the agreed scores and standards, read as plain rows."""
-    ids = [item.id for item in items]
-    scores, standards = {i: [] for i in ids}, {i: [] for i in ids}
-    if ids:
-        for row in db.session.execute(_AGREED_SCORES, {"ids": ids}):
-            scores[row.application_id].append(row)
-        for row in db.session.execute(_AGREED_STANDARDS, {"ids": ids}):
-            standards[row.application_id].append(row)
-    return {item.id: application_results(item, scores[item.id], standards[item.id]) for item in items}
+def results_of(items: list[EvaluatedApplication], system) -> dict:
+    """{application id: {lot id: RowResult}} from the agreed scores and standards and the answers, read as plain rows
+    in one query."""
+    if not items:
+        return {}
+    scores, agreed, responses = {}, {}, {}
+    for what, application_id, item_id, value, rating in db.session.execute(
+            _MARKS, {"ids": [i.id for i in items]}).all():
+        if what == 0:
+            scores.setdefault(application_id, {})[item_id] = value
+        elif what == 1:
+            agreed.setdefault(application_id, {})[item_id] = None if value is None else bool(value)
+        else:
+            responses.setdefault(application_id, {})[item_id] = (None if value is None else bool(value), rating)
+    scale_max, pass_mark, empty = system.scale_max, Decimal(system.pass_mark), {}
+    return {item.id: {choice.lot_id: row_result(choice.lot, scores.get(item.id, empty), agreed.get(item.id, empty),
+                                                responses.get(item.id, empty), scale_max=scale_max,
+                                                pass_mark=pass_mark)
+                      for choice in item.lots}
+            for item in items}
 
 
 def result_rows(applications: list[EvaluatedApplication], results: dict) -> Markup:
