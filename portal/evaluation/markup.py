@@ -8,13 +8,16 @@ they show).
 """
 from functools import lru_cache
 
-from flask import url_for
+from flask import current_app, url_for
 from markupsafe import Markup, escape
 
 from portal.clock import format_date, format_datetime
+from portal.commissioning.models import StandardKind
 from portal.commissioning.round_page import clock_cell
 from portal.govuk_markup import govuk_details, radios_field, textarea_field
-from portal.templating import multiline, points
+from portal.templating import multiline, pass_fail, points
+
+from .results import automatic_standard_result
 
 JUSTIFICATION_HINT = "Required: say why, against the question and guidance. At least 10 characters."
 
@@ -209,4 +212,88 @@ def work_list_rounds(rounds: dict, progress: dict, clock) -> Markup:
                          f'      <td class="govuk-table__cell">\n{link}</td>\n    </tr>\n')
         parts.append('  </tbody>\n</table>\n')
     # every piece is escaped above or is fixed markup
+    return Markup("".join(parts))  # nosec B704
+
+
+def _documents(application, standard) -> str:
+    """The provider's documents for a standard, to download (onboarding/_documents.html, owned by the onboarding
+    area, drawn only when there are some: with none it writes nothing)."""
+    if not standard.takes_documents or not application.documents_for(standard):
+        return ""
+    return current_app.jinja_env.get_template("onboarding/_documents.html").render(
+        application=application, standard=standard, removable=False, show_none=False)
+
+
+def scoring_standards(assignment, lot, form) -> Markup:
+    """The minimum standards of the lot the evaluator judges: each with its description and either the portal's
+    own check (declarations, CQC rating) or the provider's evidence, documents, and the result's fields (or the
+    evaluator's result once submitted)."""
+    application = assignment.application
+    standards = [standard for standard in assignment.standards() if standard.lot_id == lot.id]
+    if not standards:
+        return Markup("")
+    responses = {response.standard_id: response for response in application.standard_responses}
+    parts = ['<h3 class="govuk-heading-m">Minimum standards</h3>']
+    for standard in standards:
+        r = responses.get(standard.id)
+        parts.append(f'    <h4 class="govuk-heading-s">{escape(standard.title)}</h4>\n'
+                     f'    <p class="govuk-body-s">{escape(standard.description)}</p>\n')
+        if standard.kind.is_automatic:
+            parts.append(f'      <p class="govuk-body">Checked automatically: <strong>'
+                         f'{escape(pass_fail(automatic_standard_result(application, standard)))}</strong>\n')
+            if standard.kind is StandardKind.cqc_rating:
+                rating = r.cqc_rating_at_submission.label if r and r.cqc_rating_at_submission else "none"
+                parts.append(f"(CQC rating at submission: {escape(rating)})")
+            parts.append("</p>\n")
+            continue
+        evidence = r.text if r and r.text else (
+            "See the documents below" if application.documents_for(standard) else "No evidence given")
+        parts.append(f'      <div class="portal-answer">{multiline(evidence)}</div>\n{_documents(application, standard)}')
+        if assignment.is_submitted:
+            a = assignment.assessment_for(standard)
+            parts.append(f'<p class="govuk-body">Your result: <strong>{escape(pass_fail(a.passed))}</strong>. '
+                         f'{escape(a.reason)}</p>\n')
+        else:
+            parts.append(f'        {radios_field(form[f"standard_{standard.id}"], "govuk-radios--inline", "govuk-fieldset__legend--s")}\n'
+                         f'        {textarea_field(form[f"reason_{standard.id}"], 3)}\n')
+    # every piece is escaped above or is markup written by the GOV.UK functions and the documents' template
+    return Markup("".join(parts))  # nosec B704
+
+
+def moderation_standards(application, lot, form, editable: bool, versions: dict, conflicts: dict) -> Markup:
+    """The lot's minimum standards for moderation: the portal's own check, or the provider's evidence with each
+    current evaluator's result, and (to record) the agreed result's fields with the version the form was loaded
+    with and what another moderator saved if their save crossed this one."""
+    responses = {response.standard_id: response for response in application.standard_responses}
+    judging = [a for a in application.current_assignments if not a.as_panel]
+    parts = ['  <h3 class="govuk-heading-m">Minimum standards</h3>\n']
+    for standard in lot.standards:
+        parts.append(f'    <h4 class="govuk-heading-s">{escape(standard.title)}</h4>\n')
+        if standard.kind.is_automatic:
+            parts.append(f'      <p class="govuk-body">Checked automatically: <strong>'
+                         f'{escape(pass_fail(automatic_standard_result(application, standard)))}</strong></p>\n')
+            continue
+        r = responses.get(standard.id)
+        parts.append(f'      <div class="portal-answer">{multiline(r.text if r else "No evidence given")}</div>\n'
+                     '      <ul class="govuk-list">\n')
+        for a in judging:
+            sa = a.assessment_for(standard)
+            parts.append(f'        <li>{escape(a.evaluator.name)}: <strong>'
+                         f'{escape(pass_fail(sa.passed)) if sa else "Not assessed"}</strong>'
+                         f'{f". {escape(sa.reason)}" if sa else ""}</li>\n')
+        parts.append('      </ul>\n')
+        if editable:
+            parts.append(f'        <input type="hidden" name="version_standard_{standard.id}" '
+                         f'value="{escape(versions[f"version_standard_{standard.id}"])}">\n')
+            theirs = conflicts.get(f"standard_{standard.id}")
+            if theirs:
+                parts.append(
+                    f'<div class="govuk-inset-text portal-conflict">Saved by {escape(theirs["moderator"])} at '
+                    f'{escape(format_datetime(theirs["moderated_at"]))}: <strong>{escape(pass_fail(theirs["passed"]))}'
+                    f'</strong>. {escape(theirs["rationale"])}<br>Your answer is kept below. Save again to replace '
+                    f'theirs with yours, or change yours first.</div>')
+            parts.append(
+                f'        {radios_field(form[f"standard_{standard.id}"], "govuk-radios--inline", "govuk-fieldset__legend--s")}\n'
+                f'        {textarea_field(form[f"rationale_standard_{standard.id}"], 2)}\n')
+    # every piece is escaped above or is markup written by the GOV.UK functions
     return Markup("".join(parts))  # nosec B704

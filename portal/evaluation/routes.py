@@ -136,7 +136,8 @@ def score(assignment_id):
                            deadline=evaluation_deadline(application.round),
                            clock=evaluation_clock(application.round, application),
                            automatic_standard_result=automatic_standard_result,
-                           scoring_questions=markup.scoring_questions)
+                           scoring_questions=markup.scoring_questions, scoring_standards=markup.scoring_standards,
+                           evaluation_clock=markup.evaluation_clock)
 
 
 def _save_scores(assignment, form) -> bool:
@@ -203,6 +204,7 @@ def moderate(application_id):
                            moderated_scores=moderated_scores,
                            automatic_standard_result=automatic_standard_result,
                            moderation_questions=markup.moderation_questions,
+                           moderation_standards=markup.moderation_standards, evaluation_clock=markup.evaluation_clock,
                            can_edit=application.round.status is RoundStatus.in_evaluation)
 
 

@@ -53,6 +53,7 @@ class ListedAssignment(AssignmentState):
 
 
 # The statements are built once: made afresh, each costs its construction and its cache key on every request.
+# Those giving plain rows run on the session's connection, without the ORM's handling of a statement.
 _evaluator = bindparam("evaluator")
 _rounds = bindparam("rounds", expanding=True)
 #: how many assignments the evaluator has in each round, newest round first: read from the
@@ -74,11 +75,10 @@ _ROWS = (select(Assignment.id, Assignment.submitted_at, Assignment.ended_at,
          .order_by(Assignment.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
          .limit(bindparam("limit")).offset(bindparam("offset")))
 _ROUNDS = select(Round).where(Round.id.in_(_rounds)).options(joinedload(Round.system))
-#: to do / in progress / done per round, over all the evaluator's current work (not just the page)
-_PROGRESS = (select(Assignment.round_id, func.count(func.distinct(Assignment.id)),
-                    func.count(func.distinct(case((Assignment.submitted_at.is_not(None), Assignment.id)))),
-                    func.count(func.distinct(Score.assignment_id)))
-             .select_from(Assignment).outerjoin(Score, Score.assignment_id == Assignment.id)
+#: to do / in progress / done per round, over all the evaluator's current work (not just the page): whether each
+#: assignment has a score is one probe of the scores' index, not a join with all its scores
+_PROGRESS = (select(Assignment.round_id, func.count(), func.count(Assignment.submitted_at),
+                    func.count(case((exists().where(Score.assignment_id == Assignment.id), 1))))
              .where(Assignment.evaluator_id == _evaluator, Assignment.ended_at.is_(None),
                     Assignment.round_id.in_(_rounds))
              .group_by(Assignment.round_id))
@@ -93,7 +93,7 @@ class WorkListPagination(Pagination):
 
     def _query_items(self) -> list[ListedAssignment]:
         evaluator_id = self._query_args["evaluator_id"]
-        per_round = db.session.execute(_PER_ROUND, {"evaluator": evaluator_id}).all()
+        per_round = db.session.connection().execute(_PER_ROUND, {"evaluator": evaluator_id}).all()
         self._total = sum(count for _, count in per_round)
         first, last = self._query_offset, self._query_offset + self.per_page
         round_ids, skip, start = [], 0, 0
@@ -105,7 +105,7 @@ class WorkListPagination(Pagination):
             start += count
         if not round_ids:
             return []
-        rows = db.session.execute(_ROWS, {"evaluator": evaluator_id, "rounds": round_ids, "limit": self.per_page,
+        rows = db.session.connection().execute(_ROWS, {"evaluator": evaluator_id, "rounds": round_ids, "limit": self.per_page,
                                           "offset": skip})
         return [ListedAssignment(id_, submitted_at, ended_at, bool(started),
                                  ListedApplication(application_id, round_id, organisation_id, legal_name, status,
@@ -146,6 +146,6 @@ def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
     for assignment in assignments:
         rounds.setdefault(by_id[assignment.application.round_id], []).append(assignment)
     progress = {round_id: {"total": total, "done": done, "in_progress": started - done, "to_do": total - started}
-                for round_id, total, done, started in db.session.execute(
+                for round_id, total, done, started in db.session.connection().execute(
                     _PROGRESS, {"evaluator": evaluator_id, "rounds": round_ids})}
     return WorkList(pagination, rounds, progress)
