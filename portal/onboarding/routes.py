@@ -15,6 +15,7 @@ from portal.extensions import db
 
 from . import bp, services
 from .clarifications import published_clarifications
+from .dashboard_page import dashboard_main
 from .markup import task_list_items
 from .forms import AnswerForm, ConfirmForm, DocumentForm, ReuseAnswerForm, StandardForm, SubmitForm, lots_form, rates_form
 from .models import (
@@ -27,7 +28,6 @@ from .models import (
     load_whole_application,
     previous_answer,
 )
-from .notifications import systems_with_follow_state
 
 
 def _own_application(application_id: int, *, whole: bool = False) -> Application:
@@ -51,31 +51,11 @@ def _refused(form, error: DomainError, field: str | None = None):
     form.add_error(str(error), field)
 
 
-@cache
-def _dashboard_statements():
-    """The dashboard's rounds open at a moment, and an organisation's applications (newest first), each in one
-    query with the round's system (and its council) joined in; built once."""
-    moment = bindparam("moment", type_=Round.opens_at.type)
-    open_rounds = (select(Round).where(Round.opens_at <= moment, Round.closes_at > moment)
-                   .options(joinedload(Round.system).joinedload(PurchasingSystem.authority))
-                   .order_by(Round.closes_at))
-    applications = (select(Application).where(Application.organisation_id == bindparam("organisation_id"))
-                    .options(joinedload(Application.round).joinedload(Round.system))
-                    .order_by(Application.created_at.desc()))
-    return open_rounds, applications
-
-
 @bp.route("/")
 @roles_required(Role.provider)
 def dashboard():
-    open_rounds_statement, applications_statement = _dashboard_statements()
-    open_rounds = db.session.scalars(open_rounds_statement, {"moment": now()}).all()
-    applications = db.session.scalars(applications_statement,
-                                      {"organisation_id": current_user.organisation_id}).all()
-    applied = {a.round_id: a for a in applications}
-    return render_template("onboarding/dashboard.html", title="Your applications", open_rounds=open_rounds,
-                           applications=applications, applied=applied, form=None,
-                           systems_to_follow=systems_with_follow_state(current_user))
+    return render_template("onboarding/dashboard.html", title="Your applications", form=None,
+                           main=dashboard_main(current_user))
 
 
 @bp.route("/rounds/<int:round_id>/apply", methods=["POST"])
