@@ -97,7 +97,7 @@ def test_decided_and_published_applications_under_a_path_prefix(app, db, council
     application.status = ApplicationStatus.decided
     old.closes_at = clock.now() - timedelta(hours=1)
     old.evaluation_started_at = old.decided_at = old.published_at = clock.now()
-    other = build_isf_system(council.commissioner, reference="CCC-ISF-2")
+    other = build_isf_system(council.commissioner, reference="CCC-ISF-2", title="Another system")
     in_evaluation = complete_application(schedule_round(other, council.commissioner, opens_at=clock.now(),
                                                         closes_at=clock.now() + timedelta(days=9)), provider)
     submit_application(in_evaluation, provider, declaration_confirmed=True)
