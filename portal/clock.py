@@ -1,6 +1,7 @@
 """One place for the time: store UTC, show Europe/London, let tests move the clock, and say when the
 request being handled arrived."""
 import math
+from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,19 +35,41 @@ def from_london(wall: datetime) -> datetime:
     return wall.replace(tzinfo=LONDON).astimezone(UTC)
 
 
+#: month names as strftime's %B writes them (the portal runs in the C locale)
+_MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HOUR = timedelta(hours=1)
+
+
+@lru_cache(maxsize=8192)
+def _london_offset(utc_hour: int) -> timedelta:
+    """London's offset from UTC during the UTC hour starting utc_hour hours after 1970 began.
+
+    The offset is the same through each whole UTC hour: Europe/London changes it only at 01:00 UTC (the
+    last Sundays of March and October), and has done so since 1996, so one look-up in the time zone database
+    per hour serves every moment in it."""
+    return (_EPOCH + utc_hour * _HOUR).astimezone(LONDON).utcoffset()
+
+
+def _wall_clock(moment: datetime) -> datetime:
+    """moment (aware) on the London wall clock, naive: the hour's offset added to UTC (see _london_offset)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None) + _london_offset((moment - _EPOCH) // _HOUR)
+
+
 def format_datetime(moment: datetime | None) -> str:
     """'4 July 2017 at 12:00pm' on the London wall clock, as GOV.UK style asks."""
     if moment is None:
         return ""
-    local = london(moment)
-    hour = local.strftime("%I").lstrip("0")
-    minute = local.strftime("%M")
-    suffix = local.strftime("%p").lower()
-    if hour == "12" and minute == "00":
-        clock = "midday" if suffix == "pm" else "midnight"
+    local = _wall_clock(moment) if moment.tzinfo is not None else london(moment)
+    hour, minute = local.hour, local.minute
+    if minute == 0 and hour in (0, 12):
+        clock = "midday" if hour == 12 else "midnight"
     else:
-        clock = f"{hour}:{minute}{suffix}"
-    return f"{local.day} {local:%B %Y} at {clock}"
+        clock = f"{hour % 12 or 12}:{minute:02d}{'pm' if hour >= 12 else 'am'}"
+    return f"{local.day} {_MONTHS[local.month]} {local.year} at {clock}"
 
 
 def format_date(day: date | datetime | None) -> str:

@@ -76,20 +76,28 @@ def govuk_table(params: dict) -> Markup:
     parts.append('<tbody class="govuk-table__body">\n')
     first_is_header = params.get("firstCellIsHeader")
     for row in params.get("rows") or ():
-        if not row:
-            continue
-        parts.append('<tr class="govuk-table__row">\n')
-        for n, cell in enumerate(row):
-            if n == 0 and first_is_header:
-                parts.append(f'<th scope="row" class="govuk-table__header{_classes(cell.get("classes"))}"'
-                             f'{_cell_attributes(cell)}>{_content(cell)}</th>\n')
-            else:
-                fmt = f' govuk-table__cell--{escape(cell["format"])}' if cell.get("format") else ""
-                parts.append(f'<td class="govuk-table__cell{fmt}{_classes(cell.get("classes"))}"'
-                             f'{_cell_attributes(cell)}>{_content(cell)}</td>\n')
-        parts.append("</tr>\n")
+        if row:
+            # a row already written by table_row (a page that keeps its rows) goes in as it is
+            parts.append(row if isinstance(row, Markup) else table_row(row, first_is_header))
     parts.append("</tbody>\n</table>\n")
     # every piece above is escaped or was marked as HTML by the template
+    return Markup("".join(parts))  # nosec B704
+
+
+def table_row(row: list[dict], first_is_header=False) -> Markup:
+    """One row of govukTable's body from its cells, as govuk_table writes it: for a page that keeps the rows it
+    has written (pass them to govuk_table in "rows" as they are)."""
+    parts = ['<tr class="govuk-table__row">\n']
+    for n, cell in enumerate(row):
+        if n == 0 and first_is_header:
+            parts.append(f'<th scope="row" class="govuk-table__header{_classes(cell.get("classes"))}"'
+                         f'{_cell_attributes(cell)}>{_content(cell)}</th>\n')
+        else:
+            fmt = f' govuk-table__cell--{escape(cell["format"])}' if cell.get("format") else ""
+            parts.append(f'<td class="govuk-table__cell{fmt}{_classes(cell.get("classes"))}"'
+                         f'{_cell_attributes(cell)}>{_content(cell)}</td>\n')
+    parts.append("</tr>\n")
+    # every piece above is escaped or was marked as HTML by the caller
     return Markup("".join(parts))  # nosec B704
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from jinja2.filters import do_dictsort, do_truncate
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
@@ -16,10 +16,23 @@ from portal.auth.decorators import roles_required
 from portal.auth.models import Role, User
 from portal.documents.csv_download import csv_text_download
 from portal.extensions import db
-from portal.pagination import RowPagination
+from portal.govuk_markup import table_row
+from portal.pagination import KnownTotalPagination, RowPagination
 
 from . import bp, services
 from .forms import AuditFilterForm
+
+
+#: the council's staff, the choices of "Who" (built once: see round_page)
+_COUNCIL_STAFF = (select(User.id, User.name).where(User.authority_id == bindparam("authority_id"))
+                  .order_by(User.name, User.id))
+
+
+@lru_cache(maxsize=1)
+def _whole_log_page():
+    """A page of the whole log (no filters), built once the models are all mapped."""
+    return (services.log_rows(bindparam("authority_id"), services.LogFilters())
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 
 
 def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilters, tuple, int]:
@@ -33,9 +46,12 @@ def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilter
     actions, types = summary.actions, summary.object_types
     # "Who" offers the council's own staff: in a national DPS thousands of provider users act in the log, too
     # many for a list (find a provider's events by the kind of record and its number instead)
-    actors = tuple(tuple(row) for row in db.session.execute(
-        select(User.id, User.name).where(User.authority_id == authority_id).order_by(User.name, User.id)))
-    form, filters = _form_for(request.args, actions, types, actors)
+    actors = tuple(tuple(row) for row in db.session.execute(_COUNCIL_STAFF, {"authority_id": authority_id}))
+    if all(name == "page" for name in request.args):
+        # no filters asked for: nothing to check, and no form to build (its fields are kept: _filter_fields)
+        form, filters = None, services.LogFilters()
+    else:
+        form, filters = _form_for(request.args, actions, types, actors)
     return form, filters, (actions, types, actors), summary.count
 
 
@@ -90,15 +106,45 @@ def log():
     form, filters, choices, total = _filter_form(authority_id)
     # a page number past the end answers 404 (page 1 of an empty log is fine); the whole log is counted from the
     # chain (services.log_summary), not by reading the council's index
-    page = RowPagination(select=services.log_rows(authority_id, filters), session=db.session,
-                          page=request.args.get("page", 1, type=int),
-                          per_page=current_app.config.get("PAGE_SIZE", 50), error_out=True, count=filters.any)
-    if not filters.any:
-        page.total = total
+    number, per_page = request.args.get("page", 1, type=int), current_app.config.get("PAGE_SIZE", 50)
+    if filters.any:
+        page = RowPagination(select=services.log_rows(authority_id, filters), session=db.session, page=number,
+                             per_page=per_page, error_out=True)
+    else:
+        page = KnownTotalPagination(page=number, per_page=per_page, error_out=True, total=total, read=lambda offset,
+                                    limit: db.session.execute(_whole_log_page(), {"authority_id": authority_id,
+                                                                                "limit": limit, "offset": offset}).all())
     fields_key = tuple((name, value) for name, value in request.args.items(multi=True) if name != "page")
     return render_template("audit/log.html", title="Audit log", page=page, form=form, filters=filters,
-                           filter_args=filters.as_args(), rows=[_row(event) for event in page.items],
+                           filter_args=filters.as_args(), rows=_rows(page.items),
                            filter_fields=_filter_fields(fields_key, bool(request.args), choices))
+
+
+#: per worker, rows of the log's table already written: {(event's hash, who): the row's markup}
+_kept_rows: dict[tuple[str, str | None], Markup] = {}
+#: how many rows a worker keeps (a few hundred kilobytes): past it, it starts again
+KEPT_ROWS = 5000
+
+
+def _rows(items) -> list[Markup]:
+    """The table's rows for a page of log_rows, each written once per worker.
+
+    An event never changes once recorded (the hash chain: its hash covers every field the row shows, and a
+    different database's event with the same number has a different hash), so its row is kept under its hash
+    and the name of who acted, the one thing shown that can change."""
+    rows = []
+    for chain_hash, who, occurred_at, action, object_type, object_id, before, after in items:
+        key = (chain_hash, who)
+        row = _kept_rows.get(key)
+        if row is None:
+            row = table_row(_row((services.stored_time(occurred_at), who, action, object_type, object_id,
+                                  services.stored_json(before), services.stored_json(after))))
+            if chain_hash is not None:
+                if len(_kept_rows) >= KEPT_ROWS:
+                    _kept_rows.clear()
+                _kept_rows[key] = row
+        rows.append(row)
+    return rows
 
 
 def _row(event) -> list[dict]:

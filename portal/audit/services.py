@@ -7,7 +7,8 @@ import enum
 import json
 from functools import lru_cache
 
-from sqlalchemy import Select, String, Text, case, cast, func, literal, select, type_coerce, union_all
+from sqlalchemy import (Integer, Select, String, Text, bindparam, case, cast, func, literal, select, type_coerce,
+                        union_all)
 from sqlalchemy.orm import joinedload
 
 from portal.clock import LONDON, from_london, now
@@ -17,7 +18,7 @@ from portal.documents.csv_download import csv_line
 
 from . import chain
 from .cells import event_cells, who_cells
-from .models import AuditChainHead, AuditEvent
+from .models import AuditEvent
 
 
 def _plain(value):
@@ -113,16 +114,31 @@ def log_events(authority_id: int, filters: LogFilters) -> Select:
 
 
 def log_rows(authority_id: int, filters: LogFilters) -> Select:
-    """log_events as plain rows for the log page: time, who (None: the portal), action, kind of record, record
-    number, before and after; no AuditEvent or User objects to build for a page of fifty."""
+    """log_events as plain rows for the log page: the event's hash, who (None: the portal), time, action, kind of
+    record, record number, before and after; no AuditEvent or User objects to build for a page of fifty.
+
+    The time and the before and after values are read as stored, without their column types' conversions (see
+    stored_time and stored_json): the page converts only the events whose rows it has not kept."""
     from portal.auth.models import User
 
     events = log_events(authority_id, filters)
-    return (select(AuditEvent.occurred_at, User.name, AuditEvent.action, AuditEvent.object_type,
-                   AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
+    return (select(AuditEvent.chain_hash, User.name, type_coerce(AuditEvent.occurred_at, String),
+                   AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id, cast(AuditEvent.before, Text),
+                   cast(AuditEvent.after, Text))
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .where(events.whereclause)
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
+
+
+def stored_time(stored) -> datetime:
+    """An event's time read without its column type (SQLite gives the stored text, PostgreSQL a naive
+    datetime, both UTC), as the column type gives it: aware, in UTC."""
+    return (datetime.fromisoformat(stored) if type(stored) is str else stored).replace(tzinfo=UTC)
+
+
+def stored_json(stored: str | None):
+    """A before or after value read as its JSON text, as the column type gives it (None for none)."""
+    return None if stored is None else _JSON_READ.decode(stored)
 
 
 @dataclass(frozen=True)
@@ -135,39 +151,52 @@ class LogSummary:
     object_types: tuple[str, ...]
 
 
-#: per worker, each council's summary as last read: {authority_id: (the chain's newest event then, its hash, summary)}
+#: per worker, each council's summary as last read: {authority_id: (the council's newest event then, its hash,
+#: summary)}
 _summaries: dict[int, tuple[int, str, LogSummary]] = {}
+
+
+@lru_cache(maxsize=1)
+def _summary_statement():
+    """log_summary's one statement, built once (its values bound at each run: building it and working out its
+    cache key each request cost more than SQLite took to answer it)."""
+    in_log = AuditEvent.authority_id == bindparam("authority_id")
+    still_there = (select(AuditEvent.chain_hash).where(AuditEvent.id == bindparam("last_id")).scalar_subquery()
+                   == bindparam("last_hash", type_=String))
+    since = select(func.count()).where(in_log, AuditEvent.id > bindparam("last_id")).scalar_subquery()
+    everything = select(func.count()).where(in_log).scalar_subquery()
+    # the council's newest event, from its index (ix_audit_events_authority_newest)
+    newest = select(AuditEvent.id, AuditEvent.chain_hash).where(in_log).order_by(AuditEvent.id.desc()).limit(1)
+    return select(
+        case((still_there, True), else_=False),
+        case((still_there, bindparam("known_count", type_=Integer) + since), else_=everything),
+        newest.with_only_columns(AuditEvent.id).scalar_subquery(),
+        newest.with_only_columns(AuditEvent.chain_hash).scalar_subquery(),
+    )
 
 
 def log_summary(authority_id: int) -> LogSummary:
     """The council's LogSummary, reading only what was recorded since this worker last read it.
 
-    The log only grows, and every event joins the hash chain in id order, recorded in the chain head in the same
-    transaction. So the council's events up to the head's newest event at the last reading are the same events
-    now, as long as that event is still there with the same hash (if not: a log emptied or rewritten by hand,
-    another database, everything is read afresh). One query counts the events since then (where count(*) reads
-    all 140,000 entries of the council's index) and reads the head; when the head has moved, a second reads the
-    actions and kinds of record again (each a few dozen index look-ups: _values_in_log).
+    The log only grows, and every event joins the hash chain in id order. So the council's events up to its
+    newest event at the last reading are the same events now, as long as that event is still there with the
+    same hash (if not: a log emptied or rewritten by hand, another database, everything is read afresh), and
+    any event recorded for the council since has a higher number. One query counts the council's events since
+    then (where count(*) reads all 140,000 entries of the council's index) and reads its newest event; when that
+    has moved, a second reads the actions and kinds of record again (each a few dozen index look-ups:
+    _values_in_log). Other councils' events leave the summary as it is.
     """
     last_id, last_hash, known = _summaries.get(authority_id, (0, "", None))
-    in_log = AuditEvent.authority_id == authority_id
-    still_there = select(AuditEvent.chain_hash).where(AuditEvent.id == last_id).scalar_subquery() == literal(last_hash)
-    since = select(func.count()).where(in_log, AuditEvent.id > last_id).scalar_subquery()
-    everything = select(func.count()).where(in_log).scalar_subquery()
-    head = select(AuditChainHead.last_event_id, AuditChainHead.last_hash).where(AuditChainHead.id == chain.HEAD_ID)
-    valid, count, head_id, head_hash = db.session.execute(select(
-        case((still_there, True), else_=False),
-        case((still_there, literal(known.count if known else 0) + since), else_=everything),
-        head.with_only_columns(AuditChainHead.last_event_id).scalar_subquery(),
-        head.with_only_columns(AuditChainHead.last_hash).scalar_subquery(),
-    )).one()
-    if valid and known is not None and (head_id, head_hash) == (last_id, last_hash):
-        return known  # nothing recorded since: the same events
+    valid, count, newest_id, newest_hash = db.session.execute(_summary_statement(), {
+        "authority_id": authority_id, "last_id": last_id, "last_hash": last_hash,
+        "known_count": known.count if known else 0}).one()
+    if valid and known is not None and (newest_id, newest_hash) == (last_id, last_hash):
+        return known  # nothing recorded for the council since: the same events
     actions, object_types = _values_in_log(authority_id, AuditEvent.action, AuditEvent.object_type)
     summary = LogSummary(count, actions, object_types)
-    if head_id is not None:
-        # every event visible now is committed, so in the chain up to the head read in the same statement
-        _summaries[authority_id] = (head_id, head_hash, summary)
+    if newest_id is not None:
+        # every event visible now is committed, so the council's events up to its newest read in the same statement
+        _summaries[authority_id] = (newest_id, newest_hash, summary)
     return summary
 
 

@@ -114,3 +114,60 @@ def test_the_page_shows_the_whole_logs_count(db, client, login, council, frozen_
     assert f"Showing 1 to 2 of {total + 1} events" in client.get("/audit/").get_data(as_text=True)
     filtered = client.get("/audit/", query_string={"action": "test.step"}).get_data(as_text=True)
     assert "Showing 1 to 2 of 5 events" in filtered
+
+
+def test_other_councils_events_leave_the_summary_as_it_was_read(db, council, frozen_clock):
+    cambs, pboro = council.authority.id, council.other_commissioner.authority_id
+    record_event(council.commissioner, "rate.set", council.commissioner, authority_id=cambs)
+    db.session.commit()
+    first = services.log_summary(cambs)
+    frozen_clock.advance(minutes=1)
+    record_event(council.other_commissioner, "peterborough.only", council.other_commissioner, authority_id=pboro)
+    db.session.commit()
+    assert services.log_summary(cambs) is first  # another council's event: nothing read again
+    assert "peterborough.only" in services.log_summary(pboro).actions
+    frozen_clock.advance(minutes=1)
+    record_event(None, "round.opened", council.commissioner, authority_id=cambs)
+    db.session.commit()
+    again = services.log_summary(cambs)
+    assert again.count == first.count + 1 == count_in_sql(cambs) and "round.opened" in again.actions
+
+
+def test_the_kept_rows_are_the_table_the_macro_wrote_and_follow_a_change_of_name(app, db, client, login, council,
+                                                                                  frozen_clock):
+    from portal.govuk_markup import govuk_table
+
+    cambs = council.authority.id
+    for actor, action, before, after in [
+        (council.commissioner, "rate.set", {"ceiling": "16.22"}, {"ceiling": "<b>19.65</b>", "Zones": [1, 2]}),
+        (None, "round.opened", None, None),
+        (council.evaluator1, "score.recorded", None, {"score": 4, "note": "x" * 200}),
+        (council.commissioner, "round.paused", "just text", None),
+    ]:
+        frozen_clock.advance(hours=7, minutes=13)
+        record_event(actor, action, council.commissioner, authority_id=cambs, before=before, after=after)
+    db.session.commit()
+    login(council.commissioner)
+    pages = [client.get("/audit/").get_data(as_text=True) for _ in range(2)]  # written, then kept
+    assert pages[0].count('<tr class="govuk-table__row">') == 5
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.authority_id == cambs)
+                                .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())).all()
+    macro = app.jinja_env.get_template("govuk_frontend_jinja/components/table/macro.html").module.govukTable
+    with app.test_request_context():
+        rows = [routes._row((e.occurred_at, e.actor.name if e.actor else None, e.action, e.object_type, e.object_id,
+                             e.before, e.after)) for e in events]
+        params = {"caption": "Audit events", "captionClasses": "govuk-visually-hidden",
+                  "classes": "govuk-table--small-text-until-tablet",
+                  "head": [{"text": "Time"}, {"text": "Who"}, {"text": "Action"}, {"text": "Object"},
+                           {"text": "Before and after"}], "rows": rows}
+        written, by_the_macro = govuk_table(params), macro(params)
+    tables = [page[page.index('<table'):page.index('</table>') + len('</table>\n')] for page in pages]
+    assert tables[0] == tables[1] == written  # byte for byte: the table govukTable wrote from the cells
+    assert squeezed(written) == squeezed(by_the_macro)  # and GOV.UK's own macro
+    assert "Tom Evans" in tables[1]
+
+    council.evaluator1.name = "Thomas Evans"  # a person's name is the one thing of a row that can change
+    db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "Thomas Evans" in page and "Tom Evans" not in page
