@@ -85,7 +85,7 @@ def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOvervie
 
 #: a council's newest audit event (its number and hash), from the council's index on audit_events
 #: (ix_audit_events_authority_newest; built once: see round_page)
-_COUNCIL_HEAD = (select(AuditEvent.id, AuditEvent.chain_hash).where(AuditEvent.authority_id == bindparam("authority_id"))
+COUNCIL_HEAD = (select(AuditEvent.id, AuditEvent.chain_hash).where(AuditEvent.authority_id == bindparam("authority_id"))
                  .order_by(AuditEvent.id.desc()).limit(1))
 
 
@@ -130,7 +130,7 @@ def council_dashboard(authority_id: int) -> Markup:
     kept_by_council = current_app.extensions.setdefault(KEPT, {})
     moment = now()
     # read before counting: sections made after a later change are kept under an older event, never the reverse
-    newest = db.session.execute(_COUNCIL_HEAD, {"authority_id": authority_id}).first()
+    newest = db.session.execute(COUNCIL_HEAD, {"authority_id": authority_id}).first()
     stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root)
     kept = kept_by_council.get(authority_id)
     if (kept is None or kept.stamp != stamp or moment < kept.counted_at

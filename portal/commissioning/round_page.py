@@ -5,11 +5,11 @@ loop, the same markup the template wrote."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, func, select
 
-from portal.clock import format_date
+from portal.clock import format_date, london, now
 from portal.evaluation.models import Assignment
 from portal.extensions import db
 from portal.pagination import KnownTotalPagination
@@ -70,7 +70,8 @@ class ListedApplication:
 
 
 def submitted_applications(round_, counts: dict, page: int, per_page: int) -> KnownTotalPagination:
-    """One page of the round's submitted applications by reference; 404 past the last page.
+    """One page of the round's submitted applications by reference (their lots and evaluators' progress not yet
+    read: add_lots_and_progress); 404 past the last page.
 
     `counts` is the round's applications by status, already read for the page's summary: their sum over
     LISTED is the list's length, so no count query runs."""
@@ -78,12 +79,88 @@ def submitted_applications(round_, counts: dict, page: int, per_page: int) -> Kn
 
     def read(offset: int, limit: int) -> list[ListedApplication]:
         rows = db.session.execute(_PAGE, {"round_id": round_.id, "limit": limit, "offset": offset}).all()
-        items = [ListedApplication(*row) for row in rows]
-        if items:
-            _add_lots_and_progress(items)
-        return items
+        return [ListedApplication(*row) for row in rows]
 
     return KnownTotalPagination(page=page, per_page=per_page, error_out=True, read=read, total=total)
+
+
+def add_lots_and_progress(items: list[ListedApplication]) -> None:
+    """Each listed application's lots with their decisions, and its evaluators' progress (two queries)."""
+    if items:
+        _add_lots_and_progress(items)
+
+
+@dataclass
+class RoundView:
+    """What the round page shows beyond the round itself: its applications by status, its page of applications,
+    their rows, the evaluation clocks and the round's extensions."""
+
+    counts: dict
+    page: KnownTotalPagination | None
+    applications: list
+    rows: Markup | str
+    clocks: dict
+    extensions: list
+
+
+@dataclass
+class _Kept:
+    stamp: tuple
+    counted_at: datetime
+    counts: dict
+    #: the listed applications the rows were written from
+    listed: tuple
+    rows: Markup | str
+    clocks: dict
+    extensions: list
+
+
+#: where each worker keeps the round pages' parts (tests forget it with the data)
+KEPT = "commissioning_round_pages"
+#: how many pages of rounds a worker keeps: past it, it starts again
+KEPT_PAGES = 500
+
+
+def round_view(round_, page_number: int, per_page: int) -> RoundView:
+    """The round page's counts, applications, rows, clocks and extensions, the counts, rows and clocks kept by
+    each worker while nothing they show can have changed.
+
+    What they show beyond the page's own query (read every time: the applications' references, status, time of
+    submission and provider's name) is the round's applications by status, each listed application's lots and
+    their decisions, its evaluators and what they have submitted, and the round's extensions and evaluation
+    clock: all changed only by services that record an audit event for the round's council in the same
+    transaction (see dashboard.council_dashboard). So they are kept with the council's newest event, the round's
+    status and the day (the clocks count working days to today), and the rows with the listed applications as
+    read too; they are made again when any of them differs."""
+    from portal.evaluation.deadlines import round_evaluation_clocks
+
+    from .dashboard import COUNCIL_HEAD
+    from .services import round_extensions
+
+    moment = now()
+    # read before the rest: parts made after a later change are kept under an older event, never the reverse
+    newest = db.session.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
+    stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root, round_.status)
+    kept_pages = current_app.extensions.setdefault(KEPT, {})
+    key = (round_.id, page_number, per_page)
+    kept = kept_pages.get(key)
+    if kept is not None and (kept.stamp != stamp or moment < kept.counted_at):
+        kept = None
+    counts = kept.counts if kept is not None else status_counts(round_)
+    page = None
+    if not round_.bids_sealed:
+        page = submitted_applications(round_, counts, page_number, per_page)
+    applications = page.items if page else []
+    listed = tuple((a.id, a.reference, a.status, a.submitted_at, a.legal_name) for a in applications)
+    if kept is None or kept.listed != listed:
+        add_lots_and_progress(applications)
+        clocks = round_evaluation_clocks(round_, applications)
+        rows = application_rows(round_, applications, clocks["applications"]) if applications else ""
+        kept = _Kept(stamp, moment, counts, listed, rows, clocks, round_extensions(round_))
+        if len(kept_pages) >= KEPT_PAGES:
+            kept_pages.clear()
+        kept_pages[key] = kept
+    return RoundView(counts, page, applications, kept.rows, kept.clocks, kept.extensions)
 
 
 def _add_lots_and_progress(items: list[ListedApplication]) -> None:

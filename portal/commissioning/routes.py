@@ -17,7 +17,7 @@ from portal.onboarding.models import Application, ApplicationStatus
 from . import bp, services
 from .dashboard import council_dashboard
 from .results_page import EvaluatedApplication, evaluated_applications, result_rows
-from .round_page import application_rows, status_counts, submitted_applications
+from .round_page import round_view
 from .forms import (
     ConfirmForm,
     CopySystemForm,
@@ -510,22 +510,11 @@ def _round_form_prefill(system) -> dict | None:
 @roles_required(Role.commissioner)
 def round(round_id):
     round_ = _managed_round(round_id)
-    counts = status_counts(round_)
-    page = None
-    if not round_.bids_sealed:
-        page = submitted_applications(round_, counts, request.args.get("page", 1, type=int),
-                                      current_app.config.get("PAGE_SIZE", 50))
-    from portal.evaluation.deadlines import round_evaluation_clocks
-
-    applications = page.items if page else []
-    evaluation_clocks = round_evaluation_clocks(round_, applications)
+    view = round_view(round_, request.args.get("page", 1, type=int), current_app.config.get("PAGE_SIZE", 50))
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
-                           evaluation_clocks=evaluation_clocks, counts=counts,
-                           extensions=services.round_extensions(round_), page=page, applications=applications,
-                           application_rows=application_rows(round_, applications, evaluation_clocks["applications"])
-                           if applications else "",
-                           RoundStatus=RoundStatus, ApplicationStatus=ApplicationStatus, confirm=ConfirmForm(),
-                           reason_form=ReasonForm())
+                           evaluation_clocks=view.clocks, counts=view.counts, extensions=view.extensions, page=view.page,
+                           applications=view.applications, application_rows=view.rows, RoundStatus=RoundStatus,
+                           ApplicationStatus=ApplicationStatus)
 
 
 def _round_action(round_id, action, message, **kwargs):

@@ -51,3 +51,89 @@ def test_round_page_lists_a_page_of_submitted_applications_in_reference_order(
     second = text(client.get(f"/commissioning/rounds/{round_.id}?page=2"))
     assert "Birch Support Ltd" in second and "Cedar Care Ltd" not in second
     assert client.get(f"/commissioning/rounds/{round_.id}?page=3").status_code == 404
+
+
+def test_the_kept_rows_show_every_change_at_once_and_are_the_rows_written_afresh(
+        app, client, login, db, council, system, make_round, make_provider, frozen_clock):
+    """The rows, clocks and extensions are kept by each worker (round_page.round_view) until the council's log
+    moves, the listed applications change, the round's status changes or the day does: each kind of change shows
+    on the next view, and a kept page is byte for byte the page made afresh."""
+    from portal.commissioning.round_page import KEPT
+    from portal.evaluation.deadlines import extend_evaluation_deadline
+    from portal.onboarding.organisations import update_profile
+    from portal.querycount import count_queries
+
+    lot1 = system.lots[0]
+    round_ = make_round()
+    providers, applications = [], []
+    for name in ("Cedar Care Ltd", "Alder Homecare CIC"):
+        provider = make_provider(name)
+        application = complete_application(round_, provider, lots=[lot1])
+        onboarding.submit_application(application, provider, declaration_confirmed=True)
+        providers.append(provider)
+        applications.append(application)
+    frozen_clock.advance(days=15)
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    db.session.commit()
+    login(council.commissioner)
+    url = f"/commissioning/rounds/{round_.id}"
+
+    def main() -> str:
+        page = client.get(url).get_data(as_text=True)
+        return page[page.index('<span class="govuk-caption-l">'):page.index("</main>")]
+
+    db.session.expire_all()
+    with count_queries() as made:
+        first = main()
+    with count_queries() as kept:
+        assert main() == first
+    assert kept[0] < made[0]  # the lots, progress and extensions not read again
+    app.extensions.pop(KEPT)
+    assert main() == first  # made afresh: the same page
+    assert "0 of 1" in text_of(first) and "Waiting for evaluators" in first
+
+    score_application(applications[0], None, council.commissioner, score=4)  # scored and submitted
+    db.session.commit()
+    assert "1 of 1" in text_of(main())
+    commissioning.record_decision(applications[0], lot1, council.commissioner, outcome=Outcome.admit,
+                                  reasons="Passed.")
+    db.session.commit()
+    assert "Lot 1: Admitted" in text_of(main())
+    assert "0 in draft, 2 submitted, 0 withdrawn" in text_of(main())
+    update_profile(applications[1].organisation, providers[1], legal_name="Alder Home Care CIC")
+    db.session.commit()  # a provider's change, recorded for no council
+    assert "Alder Home Care CIC" in main()
+    due_on_before = text_of(main())
+    extend_evaluation_deadline(round_, council.commissioner, justification="Site visits needed.")
+    db.session.commit()
+    assert text_of(main()) != due_on_before  # the round's clock shows the extension
+    assert "Extend the evaluation deadline" not in main()
+    today = main()
+    frozen_clock.advance(days=1)  # Tuesday 16 June to Wednesday 17 June 2026
+    tomorrow = main()
+    assert re.search(r"working days? left", today) and tomorrow != today  # a new day: the clock counts again
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_kept_counts_of_an_open_round_follow_each_application(client, login, db, council, make_round,
+                                                                  make_provider, system):
+    round_ = make_round()
+    login(council.commissioner)
+    url = f"/commissioning/rounds/{round_.id}"
+    count = lambda: re.search(r"\d+ in draft, \d+ submitted, \d+ withdrawn", text(client.get(url)))[0]  # noqa: E731
+    assert count() == count() == "0 in draft, 0 submitted, 0 withdrawn"
+    provider = make_provider("Cedar Care Ltd")
+    application = complete_application(round_, provider, lots=[system.lots[0]])
+    db.session.commit()
+    assert count() == "1 in draft, 0 submitted, 0 withdrawn"
+    onboarding.submit_application(application, provider, declaration_confirmed=True)
+    db.session.commit()
+    assert count() == "0 in draft, 1 submitted, 0 withdrawn"
+    page = client.get(url).get_data(as_text=True)
+    assert "Cedar Care Ltd" not in page and "Bids are sealed" in page  # sealed: counts only
+    onboarding.withdraw_application(application, provider)
+    db.session.commit()
+    assert count() == "0 in draft, 0 submitted, 1 withdrawn"
