@@ -46,7 +46,7 @@ _CRITERIA = union_all(
     .join(Lot, Lot.id == MinimumStandard.lot_id).where(Lot.system_id == bindparam("system_id")),
     select(literal_column("2"), Lot.id, null(), null(), null(), null(), Lot.number, null())
     .where(Lot.system_id == bindparam("system_id")),
-)
+).order_by(*(literal_column(str(column)) for column in (1, 2, 7, 3)))  # what, lot, position, id
 #: how many evaluated applications the round has
 _COUNT = select(func.count()).select_from(Application).where(Application.round_id == bindparam("round_id"),
                                                              Application.status.in_(EVALUATED))
@@ -112,8 +112,7 @@ _RULES: dict[tuple, dict[int, LotRules]] = {}
 
 def lot_rules(system) -> dict[int, LotRules]:
     """The system's lots with what their results are computed from, by lot id (one query)."""
-    rows = tuple(sorted((tuple(row) for row in db.session.execute(_CRITERIA, {"system_id": system.id})),
-                       key=lambda row: (row[0], row[1], row[6], row[2] or 0)))
+    rows = tuple(db.session.execute(_CRITERIA, {"system_id": system.id}).all())
     key = (rows, system.scale_max)
     rules = _RULES.get(key)
     if rules is None:
@@ -136,7 +135,7 @@ def lot_rules(system) -> dict[int, LotRules]:
     return rules
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RowResult:
     """A lot's result as the table shows it: LotResult's figures and verdicts, as plain values."""
 
@@ -150,7 +149,7 @@ class RowResult:
     passed: bool | None
 
 
-def row_result(rules: LotRules, scores: dict, agreed: dict, responses: dict, *, scale_max: int,
+def row_result(rules: LotRules, scores: dict, agreed: dict, responses: dict, scale_max: int,
                pass_mark: Decimal) -> RowResult:
     """A lot's result by the rules of evaluation.scoring.lot_result (with evaluation.results' way of judging the
     automatic standards), from {question id: agreed score}, {standard id: agreed pass}, and {standard id:
@@ -268,18 +267,19 @@ def results_of(items: list[EvaluatedApplication], system) -> dict:
     if not items:
         return {}
     scores, agreed, responses = {}, {}, {}
+    for item in items:
+        scores[item.id], agreed[item.id], responses[item.id] = {}, {}, {}
     for what, application_id, item_id, value, rating in db.session.execute(
-            _MARKS, {"ids": [i.id for i in items]}).all():
+            _MARKS, {"ids": list(scores)}).all():
         if what == 0:
-            scores.setdefault(application_id, {})[item_id] = value
+            scores[application_id][item_id] = value
         elif what == 1:
-            agreed.setdefault(application_id, {})[item_id] = None if value is None else bool(value)
+            agreed[application_id][item_id] = None if value is None else bool(value)
         else:
-            responses.setdefault(application_id, {})[item_id] = (None if value is None else bool(value), rating)
-    scale_max, pass_mark, empty = system.scale_max, Decimal(system.pass_mark), {}
-    return {item.id: {choice.lot_id: row_result(choice.lot, scores.get(item.id, empty), agreed.get(item.id, empty),
-                                                responses.get(item.id, empty), scale_max=scale_max,
-                                                pass_mark=pass_mark)
+            responses[application_id][item_id] = (None if value is None else bool(value), rating)
+    scale_max, pass_mark = system.scale_max, Decimal(system.pass_mark)
+    return {item.id: {choice.lot.id: row_result(choice.lot, scores[item.id], agreed[item.id], responses[item.id],
+                                                scale_max, pass_mark)
                       for choice in item.lots}
             for item in items}
 
