@@ -20,13 +20,18 @@ from portal.onboarding.models import Answer, Application, ApplicationLot, Docume
 from .models import Assignment, Score, StandardAssessment
 
 
-def _fill(owners, name: str, children, key: str) -> None:
-    """Set each owner's collection `name` to its children (matched on the child's `key` attribute)."""
+def _fill(owners, name: str, children, key: str, back: str | None = None) -> None:
+    """Set each owner's collection `name` to its children (matched on the child's `key` attribute), and each
+    child's `back` reference to its owner when given (else every read of it looks the owner up again)."""
     groups = defaultdict(list)
     for child in children:
         groups[getattr(child, key)].append(child)
     for owner in owners:
-        set_committed_value(owner, name, groups.get(owner.id, []))
+        group = groups.get(owner.id, [])
+        set_committed_value(owner, name, group)
+        if back:
+            for child in group:
+                set_committed_value(child, back, owner)
 
 
 # Built once: a statement made afresh costs its construction and its cache key on every request.
@@ -66,8 +71,8 @@ def load_content(application: Application, *, documents: bool = False) -> None:
     set_committed_value(application, "lots", choices)
     lots = [choice.lot for choice in choices]
     lot_ids = {"ids": [lot.id for lot in lots]}
-    _fill(lots, "questions", session.scalars(_QUESTIONS, lot_ids), "lot_id")
-    _fill(lots, "standards", session.scalars(_STANDARDS, lot_ids), "lot_id")
+    _fill(lots, "questions", session.scalars(_QUESTIONS, lot_ids), "lot_id", "lot")
+    _fill(lots, "standards", session.scalars(_STANDARDS, lot_ids), "lot_id", "lot")
     set_committed_value(application, "answers", session.scalars(_ANSWERS, key).all())
     set_committed_value(application, "standard_responses", session.scalars(_RESPONSES, key).all())
     if documents:

@@ -53,27 +53,37 @@ def scoring_questions(assignment, lot, form) -> Markup:
     return Markup("".join(parts))  # nosec B704
 
 
+@lru_cache(maxsize=1024)
+def _moderation_heading(label, text, weight, scorer) -> str:
+    """A question's heading on the moderation page: label, words, weight and who scores it (the same for every
+    application)."""
+    return (f'    <h4 class="govuk-heading-s">{escape(label)} {escape(text)} (weight '
+            f'{escape(points(weight))}, scored by {escape(scorer.lower())})</h4>\n')
+
+
 def moderation_questions(application, lot, form, editable: bool, versions: dict, conflicts: dict,
                          moderated_scores: dict) -> Markup:
     """The lot's questions for moderation: each with the provider's answer, every current evaluator's score
     and justification (a spread of 2 or more points flagged), and either the agreed score's fields (with
     the version the form was loaded with, and what another moderator saved if their save crossed this
     one) or the agreed score already recorded."""
-    answers = {answer.question_id: answer for answer in application.answers}
-    scored = [(a, {s.question_id: s for s in a.scores}) for a in application.current_assignments]
+    answers = {answer.question_id: answer.text for answer in application.answers}
+    # (the evaluator's name, {question id: (score, justification)}) for each current evaluator, read once
+    scored = [(f'{escape(a.evaluator.name)}{" (panel)" if a.as_panel else ""}',
+               {s.question_id: (s.score, s.justification) for s in a.scores}) for a in application.current_assignments]
     parts = []
     for question in lot.questions:
-        answer = answers.get(question.id)
-        given = [(a, scores[question.id]) for a, scores in scored if question.id in scores]
+        question_id, label = question.id, question.label
+        text = answers[question_id] if question_id in answers else "Not answered"
+        given = [(name, scores[question_id]) for name, scores in scored if question_id in scores]
         parts.append(
-            f'    <h4 class="govuk-heading-s">{escape(question.label)} {escape(question.text)} (weight '
-            f'{escape(points(question.weight))}, scored by {escape(question.scorer.label.lower())})</h4>\n'
-            f'    <div class="portal-answer">{multiline(answer.text if answer else "Not answered")}</div>\n'
+            f'{_moderation_heading(label, question.text, question.weight, question.scorer.label)}'
+            f'    <div class="portal-answer">{multiline(text)}</div>\n'
             f'    <table class="govuk-table">\n'
             f'      <caption class="govuk-table__caption govuk-table__caption--s">Evaluators\' scores for question '
-            f'{escape(question.label)}\n')
+            f'{escape(label)}\n')
         if given:
-            spread = max(s.score for _, s in given) - min(s.score for _, s in given)
+            spread = max(score for _, (score, _) in given) - min(score for _, (score, _) in given)
             if spread >= 2:
                 parts.append(f'<strong class="govuk-tag govuk-tag--red portal-spread-flag">Spread of {spread} points: '
                              f'discuss</strong>')
@@ -84,11 +94,11 @@ def moderation_questions(application, lot, form, editable: bool, versions: dict,
             'govuk-table__header--numeric">Score</th><th scope="col" class="govuk-table__header">Justification'
             '</th></tr></thead>\n'
             '      <tbody class="govuk-table__body">\n')
-        for a, s in given:
+        for name, (score, justification) in given:
             parts.append(
-                f'        <tr class="govuk-table__row"><td class="govuk-table__cell">{escape(a.evaluator.name)}'
-                f'{" (panel)" if a.as_panel else ""}</td><td class="govuk-table__cell govuk-table__cell--numeric">'
-                f'{escape(s.score)}</td><td class="govuk-table__cell">{escape(s.justification)}</td></tr>\n')
+                f'        <tr class="govuk-table__row"><td class="govuk-table__cell">{name}'
+                f'</td><td class="govuk-table__cell govuk-table__cell--numeric">'
+                f'{escape(score)}</td><td class="govuk-table__cell">{escape(justification)}</td></tr>\n')
         parts.append('      </tbody>\n    </table>\n')
         if editable:
             parts.append(f'      <input type="hidden" name="version_{question.id}" '

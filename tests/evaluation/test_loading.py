@@ -13,8 +13,8 @@ def everything(application) -> dict:
     return {
         "round": (application.round.id, application.round.system.id, application.organisation.legal_name),
         "lots": [lot.id for lot in application.chosen_lots()],
-        "questions": [[q.id for q in lot.questions] for lot in application.chosen_lots()],
-        "standards": [[s.id for s in lot.standards] for lot in application.chosen_lots()],
+        "questions": [[(q.id, q.label, q.lot is lot) for q in lot.questions] for lot in application.chosen_lots()],
+        "standards": [[(s.id, s.lot is lot) for s in lot.standards] for lot in application.chosen_lots()],
         "answers": sorted(a.id for a in application.answers),
         "responses": sorted(r.id for r in application.standard_responses),
         "documents": [d.id for d in application.documents],
