@@ -24,6 +24,12 @@ def published_clarifications(round_id: int) -> list[Clarification]:
     return db.session.scalars(_published_clarifications(), {"round_id": round_id}).all()
 
 
+def published_clarification_rows(round_id: int) -> list:
+    """The same clarifications as plain rows (the same statement, on the session's connection), for a page that
+    only shows them."""
+    return db.session.connection().execute(_published_clarifications(), {"round_id": round_id}).all()
+
+
 @cache
 def _published_clarifications():
     """The statement of published_clarifications, built once."""
