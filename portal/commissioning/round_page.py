@@ -5,7 +5,7 @@ loop, the same markup the template wrote."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, request, url_for
+from flask import current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, func, select
 
@@ -101,6 +101,8 @@ class RoundView:
     rows: Markup | str
     clocks: dict
     extensions: list
+    #: evaluation/_round_evaluation.html as written for this round and these clocks
+    evaluation_section: Markup
 
 
 @dataclass
@@ -113,6 +115,7 @@ class _Kept:
     rows: Markup | str
     clocks: dict
     extensions: list
+    evaluation_section: Markup
 
 
 #: where each worker keeps the round pages' parts (tests forget it with the data)
@@ -156,11 +159,13 @@ def round_view(round_, page_number: int, per_page: int) -> RoundView:
         add_lots_and_progress(applications)
         clocks = round_evaluation_clocks(round_, applications)
         rows = application_rows(round_, applications, clocks["applications"]) if applications else ""
-        kept = _Kept(stamp, moment, counts, listed, rows, clocks, round_extensions(round_))
+        # the evaluation section shows the round's status, its system's always-open setting and its clock: kept too
+        section = Markup(render_template("evaluation/_round_evaluation.html", round=round_, evaluation_clocks=clocks))
+        kept = _Kept(stamp, moment, counts, listed, rows, clocks, round_extensions(round_), section)
         if len(kept_pages) >= KEPT_PAGES:
             kept_pages.clear()
         kept_pages[key] = kept
-    return RoundView(counts, page, applications, kept.rows, kept.clocks, kept.extensions)
+    return RoundView(counts, page, applications, kept.rows, kept.clocks, kept.extensions, kept.evaluation_section)
 
 
 def _add_lots_and_progress(items: list[ListedApplication]) -> None:

@@ -513,7 +513,8 @@ def round(round_id):
     view = round_view(round_, request.args.get("page", 1, type=int), current_app.config.get("PAGE_SIZE", 50))
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
                            evaluation_clocks=view.clocks, counts=view.counts, extensions=view.extensions, page=view.page,
-                           applications=view.applications, application_rows=view.rows, RoundStatus=RoundStatus,
+                           applications=view.applications, application_rows=view.rows,
+                           evaluation_section=view.evaluation_section, RoundStatus=RoundStatus,
                            ApplicationStatus=ApplicationStatus)
 
 

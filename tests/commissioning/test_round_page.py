@@ -137,3 +137,46 @@ def test_the_kept_counts_of_an_open_round_follow_each_application(client, login,
     onboarding.withdraw_application(application, provider)
     db.session.commit()
     assert count() == "0 in draft, 0 submitted, 1 withdrawn"
+
+
+def test_the_kept_evaluation_section_is_what_the_include_wrote(app, client, login, db, council, system, make_round,
+                                                               make_provider, frozen_clock):
+    """round.html included evaluation/_round_evaluation.html; the section is now written once with the kept
+    clocks and put in its place: the page is byte for byte the one the include wrote, in each state."""
+    from flask import render_template_string
+    from flask_login import login_user
+
+    from portal.commissioning.models import RoundStatus
+    from portal.commissioning.round_page import round_view
+    from portal.onboarding.models import ApplicationStatus
+
+    source = app.jinja_env.loader.get_source(app.jinja_env, "commissioning/round.html")[0]
+    assert "{{ evaluation_section }}\n" in source
+    old = source.replace("{{ evaluation_section }}\n", '{% include "evaluation/_round_evaluation.html" %}\n\n')
+
+    round_ = make_round()
+    provider = make_provider("Cedar Care Ltd")
+    application = complete_application(round_, provider, lots=[system.lots[0]])
+    onboarding.submit_application(application, provider, declaration_confirmed=True)
+    db.session.commit()
+    login(council.commissioner)
+
+    def compare():
+        page = client.get(f"/commissioning/rounds/{round_.id}").get_data(as_text=True)
+        with app.test_request_context(f"/commissioning/rounds/{round_.id}"):
+            login_user(council.commissioner)
+            view = round_view(round_, 1, app.config.get("PAGE_SIZE", 50))
+            expected = render_template_string(
+                old, title=f"{round_.system.title}: {round_.name}", round=round_, evaluation_clocks=view.clocks,
+                counts=view.counts, extensions=view.extensions, page=view.page, applications=view.applications,
+                application_rows=view.rows, RoundStatus=RoundStatus, ApplicationStatus=ApplicationStatus)
+        main = lambda html: html[html.index('<span class="govuk-caption-l">'):html.index("</main>")]  # noqa: E731
+        assert main(page) == main(expected)
+        return main(page)
+
+    assert "Bids are sealed" in compare()  # open
+    frozen_clock.advance(days=15)
+    assert "Assign evaluators" in compare()  # closed: the evaluation section with its links
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    db.session.commit()
+    assert "working days left" in compare()  # in evaluation: the clock
