@@ -28,7 +28,8 @@ class EvaluationClock:
 
     starts_at: datetime
     working_days: int
-    extension: EvaluationExtension | None
+    #: the extension (its justification), if the deadline was extended
+    extension: object | None
     #: decisions are made, so the clock has stopped
     finished: bool
 
@@ -46,15 +47,20 @@ class EvaluationClock:
         return not self.finished and london(now()).date() > self.due_on
 
 
-#: built once (every evaluation page reads the extensions)
-_EXTENSIONS = select(EvaluationExtension).where(EvaluationExtension.round_id.in_(bindparam("ids", expanding=True)))
+#: built once (every evaluation page reads the extensions); a clock needs only whether there is one and why, so
+#: plain rows, read on the session's connection without the ORM's handling of a statement
+_EXTENSIONS = select(EvaluationExtension.round_id, EvaluationExtension.application_id,
+                     EvaluationExtension.justification).where(
+    EvaluationExtension.round_id.in_(bindparam("ids", expanding=True)))
 
 
-def extensions_for(round_ids) -> dict[tuple[int, int | None], EvaluationExtension]:
-    """Every extension of the given rounds in one query, by (round id, application id or None)."""
+def extensions_for(round_ids) -> dict:
+    """Every extension of the given rounds in one query, by (round id, application id or None): each a row with
+    its round_id, application_id and justification."""
     if not round_ids:
         return {}
-    return {(e.round_id, e.application_id): e for e in db.session.scalars(_EXTENSIONS, {"ids": list(round_ids)})}
+    return {(e.round_id, e.application_id): e
+            for e in db.session.connection().execute(_EXTENSIONS, {"ids": list(round_ids)})}
 
 
 def evaluation_clock(round_, application=None, extensions=None) -> EvaluationClock | None:

@@ -1,5 +1,6 @@
 """Assignments, conflict declarations, scores and moderated scores."""
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, bindparam, event, select
@@ -107,8 +108,12 @@ class Assignment(AssignmentState, db.Model):
         """The evaluator may read the answers: assigned, round closed, no interest blocking."""
         if not self.belongs_to(user) or not self.is_current or self.application.round.bids_sealed:
             return False
-        declaration = self.conflict()
-        return declaration is not None and declaration.clears_scoring
+        declared = db.session.execute(_DECLARED, {
+            "round_id": self.application.round_id,
+            "evaluator_id": self.evaluator_id,
+            "organisation_id": self.application.organisation_id,
+        }).one_or_none()
+        return declared is not None and Declared(*declared).clears_scoring
 
     def can_score(self, user) -> bool:
         return self.can_read(user) and not self.is_submitted
@@ -189,6 +194,17 @@ _DECLARATION = select(ConflictDeclaration).where(
     ConflictDeclaration.round_id == bindparam("round_id"),
     ConflictDeclaration.evaluator_id == bindparam("evaluator_id"),
     ConflictDeclaration.organisation_id == bindparam("organisation_id"))
+#: the same declaration's meaning for scoring only, as a plain row
+_DECLARED = (select(ConflictDeclaration.has_interest, ConflictDeclaration.decision)
+             .where(*_DECLARATION.whereclause.clauses))
+
+
+@dataclass(frozen=True, slots=True)
+class Declared(DeclarationState):
+    """What a declaration says for scoring, read as a plain row (the work list; the scoring page's check)."""
+
+    has_interest: bool
+    decision: ConflictDecision | None
 
 
 class Score(db.Model):

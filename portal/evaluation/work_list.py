@@ -15,7 +15,7 @@ from portal.commissioning.models import Round
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
-from .models import Assignment, AssignmentState, ConflictDeclaration, ConflictDecision, DeclarationState, Score
+from .models import Assignment, AssignmentState, ConflictDeclaration, Declared, Score
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +30,8 @@ class ListedApplication:
     submitted_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class ListedDeclaration(DeclarationState):
-    """The evaluator's declaration for a listed application's provider in its round."""
-
-    has_interest: bool
-    decision: ConflictDecision | None
+#: the evaluator's declaration for a listed application's provider in its round
+ListedDeclaration = Declared
 
 
 @dataclass(frozen=True, slots=True)
