@@ -16,23 +16,13 @@ from portal.clock import format_datetime, now
 from portal.commissioning.models import Authority, PurchasingSystem, Round
 from portal.extensions import db
 
+from .markup import ID, url_pattern
 from .models import Application, ApplicationStatus, SystemFollow
 
 #: the colour of each status's tag (words say the status; the colour only adds to them)
 STATUS_COLOURS = {ApplicationStatus.draft: "grey", ApplicationStatus.submitted: "blue",
                   ApplicationStatus.withdrawn: "orange", ApplicationStatus.in_evaluation: "purple",
                   ApplicationStatus.decided: "green"}
-
-#: a number no id reaches, put in a link by url_for and replaced by each row's id
-_ID = 987654321
-
-
-def url_pattern(endpoint: str, **values) -> str:
-    """url_for's link for the endpoint with `{name}` where each value named in `values` goes (given as _ID),
-    so a list's links cost one url_for rather than one a row."""
-    link = url_for(endpoint, **{name: _ID for name in values})
-    return link.replace(str(_ID), "{}")
-
 
 @cache
 def _statements() -> dict:
@@ -66,7 +56,7 @@ def dashboard_main(user) -> Markup:
     applications = connection.execute(statements["applications"], {"organisation_id": user.organisation_id}).all()
     open_rounds = connection.execute(statements["open_rounds"], {"moment": moment}).all()
     systems = connection.execute(statements["systems"], {"today": moment.date(), "user_id": user.id}).all()
-    task_list = url_pattern("onboarding.task_list", application_id=_ID)
+    task_list = url_pattern("onboarding.task_list", application_id=ID)
     parts = ['<h1 class="govuk-heading-l">Your applications</h1>\n\n'
              '<h2 class="govuk-heading-m">Your organisation\'s applications</h2>\n']
     parts.append(_applications(applications, task_list) if applications else
@@ -90,7 +80,7 @@ def dashboard_main(user) -> Markup:
 
 
 def _applications(applications, task_list: str) -> str:
-    outcome = url_pattern("onboarding.outcome", application_id=_ID)
+    outcome = url_pattern("onboarding.outcome", application_id=ID)
     parts = ['<table class="govuk-table">\n'
              '  <caption class="govuk-table__caption govuk-visually-hidden">Your organisation\'s applications</caption>\n'
              '  <thead class="govuk-table__head"><tr class="govuk-table__row">\n'
@@ -118,8 +108,8 @@ def _applications(applications, task_list: str) -> str:
 
 
 def _open_rounds(open_rounds, applied: dict, task_list: str, csrf: str) -> str:
-    clarifications = url_pattern("onboarding.round_clarifications", round_id=_ID)
-    start = url_pattern("onboarding.start", round_id=_ID)
+    clarifications = url_pattern("onboarding.round_clarifications", round_id=ID)
+    start = url_pattern("onboarding.start", round_id=ID)
     parts = []
     for r in open_rounds:
         title = escape(r.title)
@@ -160,8 +150,8 @@ def _open_rounds(open_rounds, applied: dict, task_list: str, csrf: str) -> str:
 
 
 def _systems(systems, csrf: str) -> str:
-    follow = url_pattern("onboarding.follow_system", system_id=_ID)
-    unfollow = url_pattern("onboarding.unfollow_system", system_id=_ID)
+    follow = url_pattern("onboarding.follow_system", system_id=ID)
+    unfollow = url_pattern("onboarding.unfollow_system", system_id=ID)
     here = escape(url_for("onboarding.dashboard"))
     parts = ['<table class="govuk-table">\n'
              '  <caption class="govuk-table__caption govuk-visually-hidden">Purchasing systems you can follow</caption>\n'

@@ -8,25 +8,44 @@ from markupsafe import Markup, escape
 
 from .models import TaskStatus
 
+#: a number no id reaches: url_pattern's stand-in for the id each row puts in
+ID = 987654321
+
+
+def url_pattern(endpoint: str, **values) -> str:
+    """url_for's link for the endpoint, with `{}` where a value given as ID goes: a list's links then cost one
+    url_for rather than one a row (`pattern.format(row_id)`)."""
+    return url_for(endpoint, **values).replace(str(ID), "{}")
+
+
 _LIST_BREAK = '  </ul>\n  <h2 class="govuk-heading-m">{heading}</h2>\n  <ul class="govuk-task-list">\n'
 
 
-def _href(application, task) -> str | None:
+def _links(application) -> dict:
+    """The links of the application's tasks: one url_for each, with the task's id put in (not one per task)."""
+    return {"lots": url_for("onboarding.choose_lots", application_id=application.id),
+            "rates": url_for("onboarding.rates", application_id=application.id),
+            "standard": url_pattern("onboarding.standard", application_id=application.id, standard_id=ID),
+            "question": url_pattern("onboarding.question", application_id=application.id, question_id=ID)}
+
+
+def _href(links: dict, task) -> str | None:
     if task["key"] == "lots":
-        return url_for("onboarding.choose_lots", application_id=application.id)
+        return links["lots"]
     if task["key"] == "rates":
         if task["status"] is TaskStatus.cannot_start:
             return None
-        return url_for("onboarding.rates", application_id=application.id)
+        return links["rates"]
     if task.get("standard"):
-        return url_for("onboarding.standard", application_id=application.id, standard_id=task["standard"].id)
-    return url_for("onboarding.question", application_id=application.id, question_id=task["question"].id)
+        return links["standard"].format(task["standard"].id)
+    return links["question"].format(task["question"].id)
 
 
 def task_list_items(application, tasks: list[dict]) -> Markup:
     """The application's tasks (portal.onboarding.models.application_tasks) as GOV.UK task lists: the lots-and-
     zones task, each lot's standards and questions under the lot's name, then the rates."""
     environment = current_app.jinja_env
+    links = _links(application)
     parts = ['  <ul class="govuk-task-list">\n']
     lot = None
     for number, task in enumerate(tasks, start=1):
@@ -35,7 +54,7 @@ def task_list_items(application, tasks: list[dict]) -> Markup:
             parts.append(_LIST_BREAK.format(heading=escape(lot.name)))
         if task["key"] == "rates" and lot:
             parts.append(_LIST_BREAK.format(heading="Rates"))
-        href = _href(application, task)
+        href = _href(links, task)
         status = task["status"]
         parts.append(f'    <li class="govuk-task-list__item{" govuk-task-list__item--with-link" if href else ""}">\n'
                      '      <div class="govuk-task-list__name-and-hint">\n')
