@@ -15,6 +15,7 @@ from portal.evaluation.models import ModeratedScore, ModeratedStandard
 from portal.evaluation.results import EVALUATED_STATUSES
 from portal.evaluation.scoring import question_points
 from portal.extensions import db
+from portal.urls import ID, url_pattern
 from portal.onboarding.models import (
     Application,
     ApplicationLot,
@@ -27,7 +28,6 @@ from portal.pagination import KnownTotalPagination
 from portal.templating import pass_fail, points
 
 from .models import Decision, Lot, MinimumStandard, Question, Section, StandardKind
-from .round_page import MARKER, _url_maker
 
 EVALUATED = tuple(ApplicationStatus(status) for status in EVALUATED_STATUSES)
 ZERO = Decimal(0)
@@ -286,8 +286,8 @@ def results_of(items: list[EvaluatedApplication], system) -> dict:
 
 def result_rows(applications: list[EvaluatedApplication], results: dict) -> Markup:
     """The table body's rows: one per application and lot, the provider's cell spanning its lots."""
-    moderate = _url_maker("evaluation.moderate", application_id=MARKER)
-    letter = _url_maker("commissioning.outcome_letter", application_id=MARKER)
+    moderate = url_pattern("evaluation.moderate", application_id=ID).format
+    letter = url_pattern("commissioning.outcome_letter", application_id=ID).format
     parts = []
     for a in applications:
         name = escape(a.legal_name)

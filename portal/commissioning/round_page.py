@@ -5,13 +5,14 @@ loop, the same markup the template wrote."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, func, select
 
 from portal.clock import format_date, london, now
 from portal.evaluation.models import Assignment
 from portal.extensions import db
+from portal.urls import ID, url_pattern
 from portal.pagination import KnownTotalPagination
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation
 
@@ -179,15 +180,6 @@ def _add_lots_and_progress(items: list[ListedApplication]) -> None:
 
 
 #: stands for the id in a URL built once for every row
-MARKER = 987654321987
-
-
-def _url_maker(endpoint: str, **values):
-    """A function of an id giving endpoint's URL with that id where MARKER is in values: one url_for call
-    for a column's 50 links rather than one each."""
-    return url_for(endpoint, **values).replace(str(MARKER), "{}").format
-
-
 def clock_cell(clock) -> str:
     """The short form of an evaluation clock for a table cell (as evaluation/_clock.html's clock_cell)."""
     if not clock:
@@ -206,10 +198,10 @@ def clock_cell(clock) -> str:
 def application_rows(round_, applications: list[ListedApplication], clocks: dict) -> Markup:
     """The table body's rows: provider, evaluators' progress (and the application's own clock in an
     always-open system), moderation link, and each lot's decision."""
-    evaluators = _url_maker("evaluation.application_evaluators", application_id=MARKER)
-    moderate = _url_maker("evaluation.moderate", application_id=MARKER)
-    decision = _url_maker("commissioning.decision", application_id=MARKER)
-    extend = _url_maker("evaluation.extend_deadline", round_id=round_.id, application=MARKER)
+    evaluators = url_pattern("evaluation.application_evaluators", application_id=ID).format
+    moderate = url_pattern("evaluation.moderate", application_id=ID).format
+    decision = url_pattern("commissioning.decision", application_id=ID).format
+    extend = url_pattern("evaluation.extend_deadline", round_id=round_.id, application=ID).format
     always_open = round_.system.always_open
     deciding = round_.status is RoundStatus.in_evaluation
     extendable = round_.status in (RoundStatus.closed, RoundStatus.in_evaluation)

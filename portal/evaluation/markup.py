@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from portal.clock import format_date, format_datetime
 from portal.commissioning.models import StandardKind
 from portal.commissioning.round_page import clock_cell
+from portal.urls import ID, url_pattern
 from portal.govuk_markup import govuk_details, radios_field, textarea_field
 from portal.templating import multiline, pass_fail, points
 
@@ -142,16 +143,6 @@ def evaluation_clock(clock, intro: str = "Evaluation due by") -> Markup:
                   f'</strong>\n  ({clock.working_days} working days{extension}).\n{state}</p>\n')
 
 
-#: stands for the id in a URL built once for every row
-_MARKER = 987654321987
-
-
-def _url_maker(endpoint: str, **values):
-    """A function of an id giving endpoint's URL with that id where _MARKER is in values: one url_for call for
-    a column's links rather than one each."""
-    return url_for(endpoint, **values).replace(str(_MARKER), "{}").format
-
-
 _HEAD = ('  <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">'
          'Provider</th><th scope="col" class="govuk-table__header">Conflict of interest</th><th scope="col" '
          'class="govuk-table__header">Status</th>{}<th scope="col" class="govuk-table__header">Your scores</th></tr>'
@@ -164,7 +155,7 @@ def work_list_rounds(rounds: dict, progress: dict, clock) -> Markup:
     plain rows): provider, declaration, status, (in an always-open system) due date, and the link to score."""
     if not rounds:
         return Markup('<p class="govuk-body">You have no applications to evaluate.</p>\n')
-    score_url = _url_maker("evaluation.score", assignment_id=_MARKER)
+    score_url = url_pattern("evaluation.score", assignment_id=ID).format
     parts = []
     for round_, assignments in rounds.items():
         system = round_.system

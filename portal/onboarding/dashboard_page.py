@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, select
 
 from portal.clock import format_datetime, now
 from portal.commissioning.models import Authority, PurchasingSystem, Round
+from portal.urls import ID, url_pattern
 from portal.extensions import db
 
-from .markup import ID, url_pattern
 from .models import Application, ApplicationStatus, SystemFollow
 
 #: the colour of each status's tag (words say the status; the colour only adds to them)

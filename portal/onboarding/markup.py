@@ -6,17 +6,9 @@ from flask import current_app, url_for
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
+from portal.urls import ID, url_pattern
+
 from .models import TaskStatus
-
-#: a number no id reaches: url_pattern's stand-in for the id each row puts in
-ID = 987654321
-
-
-def url_pattern(endpoint: str, **values) -> str:
-    """url_for's link for the endpoint, with `{}` where a value given as ID goes: a list's links then cost one
-    url_for rather than one a row (`pattern.format(row_id)`)."""
-    return url_for(endpoint, **values).replace(str(ID), "{}")
-
 
 _LIST_BREAK = '  </ul>\n  <h2 class="govuk-heading-m">{heading}</h2>\n  <ul class="govuk-task-list">\n'
 
