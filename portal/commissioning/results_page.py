@@ -15,7 +15,6 @@ from portal.evaluation.models import ModeratedScore, ModeratedStandard
 from portal.evaluation.results import EVALUATED_STATUSES
 from portal.evaluation.scoring import question_points
 from portal.extensions import db
-from portal.urls import ID, url_pattern
 from portal.onboarding.models import (
     Application,
     ApplicationLot,
@@ -26,6 +25,7 @@ from portal.onboarding.models import (
 )
 from portal.pagination import KnownTotalPagination
 from portal.templating import pass_fail, points
+from portal.urls import ID, url_pattern
 
 from .models import Decision, Lot, MinimumStandard, Question, Section, StandardKind
 

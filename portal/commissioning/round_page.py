@@ -12,9 +12,9 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from portal.clock import format_date, london, now
 from portal.evaluation.models import Assignment
 from portal.extensions import db
-from portal.urls import ID, url_pattern
 from portal.pagination import KnownTotalPagination
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation
+from portal.urls import ID, url_pattern
 
 from .models import Decision, Lot, RoundStatus
 

@@ -14,9 +14,9 @@ from markupsafe import Markup, escape
 from portal.clock import format_date, format_datetime
 from portal.commissioning.models import StandardKind
 from portal.commissioning.round_page import clock_cell
-from portal.urls import ID, url_pattern
 from portal.govuk_markup import govuk_details, radios_field, textarea_field
 from portal.templating import multiline, pass_fail, points
+from portal.urls import ID, url_pattern
 
 from .results import automatic_standard_result
 

@@ -14,10 +14,11 @@ from sqlalchemy import bindparam, select
 
 from portal.clock import format_datetime, now
 from portal.commissioning.models import Authority, PurchasingSystem, Round
-from portal.urls import ID, url_pattern
 from portal.extensions import db
+from portal.urls import ID, url_pattern
 
-from .models import Application, ApplicationStatus, SystemFollow
+from .models import Application, ApplicationStatus
+from .notifications import running_systems_with_follow_state
 
 #: the colour of each status's tag (words say the status; the colour only adds to them)
 STATUS_COLOURS = {ApplicationStatus.draft: "grey", ApplicationStatus.submitted: "blue",
@@ -28,8 +29,6 @@ STATUS_COLOURS = {ApplicationStatus.draft: "grey", ApplicationStatus.submitted: 
 def _statements() -> dict:
     """The dashboard's statements, built once (SQLAlchemy reuses each one's compiled form)."""
     moment = bindparam("moment", type_=Round.opens_at.type)
-    following = (select(SystemFollow.id).where(SystemFollow.system_id == PurchasingSystem.id,
-                                               SystemFollow.user_id == bindparam("user_id")).exists())
     return {
         "applications": select(Application.id, Application.reference, Application.status, Application.round_id,
                                Round.number, Round.closes_at, Round.published_at, PurchasingSystem.title)
@@ -41,9 +40,9 @@ def _statements() -> dict:
         .join(PurchasingSystem, PurchasingSystem.id == Round.system_id)
         .join(Authority, Authority.id == PurchasingSystem.authority_id)
         .where(Round.opens_at <= moment, Round.closes_at > moment).order_by(Round.closes_at, Round.id),
-        "systems": select(PurchasingSystem.id, PurchasingSystem.title, Authority.name, following)
+        "systems": running_systems_with_follow_state(PurchasingSystem.id, PurchasingSystem.title, Authority.name)
         .join(Authority, Authority.id == PurchasingSystem.authority_id)
-        .where(PurchasingSystem.ends_on >= bindparam("today")).order_by(PurchasingSystem.title, PurchasingSystem.id),
+        .order_by(PurchasingSystem.title, PurchasingSystem.id),
     }
 
 

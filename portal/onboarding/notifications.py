@@ -191,12 +191,20 @@ def systems_with_follow_state(user) -> list[tuple]:
     return [(system, bool(follows)) for system, follows in rows]
 
 
+def running_systems_with_follow_state(*columns):
+    """A statement of `columns` for every purchasing system still running on the bound date `today`, then whether
+    the user bound as `user_id` follows it: the rule for the systems a provider may follow, in one place."""
+    from portal.commissioning.models import PurchasingSystem
+
+    following = (select(SystemFollow.id).where(SystemFollow.system_id == PurchasingSystem.id,
+                                               SystemFollow.user_id == bindparam("user_id")).exists())
+    return select(*columns, following).where(PurchasingSystem.ends_on >= bindparam("today"))
+
+
 @cache
 def _systems_with_follow_state():
     """The statement of systems_with_follow_state, built once."""
     from portal.commissioning.models import PurchasingSystem
 
-    following = (select(SystemFollow.id).where(SystemFollow.system_id == PurchasingSystem.id,
-                                               SystemFollow.user_id == bindparam("user_id")).exists())
-    return (select(PurchasingSystem, following).where(PurchasingSystem.ends_on >= bindparam("today"))
+    return (running_systems_with_follow_state(PurchasingSystem)
             .options(joinedload(PurchasingSystem.authority)).order_by(PurchasingSystem.title))
