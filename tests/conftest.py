@@ -56,6 +56,7 @@ def db(app):
     _db.session.remove()
     app.extensions.pop("commissioning_dashboard_figures", None)  # figures kept by the worker belong to this data
     app.extensions.pop("commissioning_round_pages", None)
+    app.extensions.pop("evaluation_work_lists", None)
     tables = [t for t in reversed(_db.metadata.sorted_tables)]
     if _db.engine.dialect.name == "postgresql":
         _db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -18,9 +18,9 @@ from . import bp, loading, markup, services
 from .forms import (chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form, shown_moderation_form,
                     shown_scoring_form)
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
-from .deadlines import evaluation_clock, extensions_for
+from .deadlines import evaluation_clock
 from .results import application_results, automatic_standard_result
-from .work_list import work_list as work_list_page
+from .work_list import work_list_body
 
 EVALUATION_WORKING_DAYS = 10
 
@@ -34,12 +34,8 @@ def evaluation_deadline(round_):
 @roles_required(Role.evaluator, Role.panel_member)
 def work_list():
     """The evaluator's assignments, newest round first, a page at a time (a national DPS gives thousands)."""
-    found = work_list_page(current_user.id, request.args.get("page", 1, type=int),
-                           current_app.config.get("PAGE_SIZE", 50))
-    extensions = extensions_for({round_.id for round_ in found.rounds})
-    return render_template("evaluation/work_list.html", title="Your evaluations", rounds=found.rounds,
-                           page=found.page, progress=found.progress, work_list_rounds=markup.work_list_rounds,
-                           clock=lambda round_, application=None: evaluation_clock(round_, application, extensions))
+    body = work_list_body(current_user, request.args.get("page", 1, type=int), current_app.config.get("PAGE_SIZE", 50))
+    return render_template("evaluation/work_list.html", title="Your evaluations", work_list=body)
 
 
 @bp.route("/rounds/<int:round_id>/conflicts", methods=["GET", "POST"])

@@ -3,18 +3,29 @@
 A national DPS gives an evaluator over a thousand assignments. The page orders them newest round first,
 then by provider name, 50 to a page; only the rounds the page spans have their providers' names read, with
 the evaluator's declaration for each provider in the same query.
+
+Each worker keeps the page's rounds, tables and page links while nothing they show can have changed
+(work_list_body): everything on them except the providers' names changes only through services that record
+an audit event for the evaluator's council in the same transaction, and the names (with the page's order,
+which follows them) are read every time.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app, get_template_attribute, request
 from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
+from portal.clock import london, now
+from portal.commissioning.dashboard import COUNCIL_HEAD
 from portal.commissioning.models import Round
 from portal.extensions import db
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
+from . import markup
+from .deadlines import evaluation_clock, extensions_for
 from .models import Assignment, AssignmentState, ConflictDeclaration, Declared, Score
 
 
@@ -56,20 +67,34 @@ _rounds = bindparam("rounds", expanding=True)
 #: (evaluator, round) index alone
 _PER_ROUND = (select(Assignment.round_id, func.count()).where(Assignment.evaluator_id == _evaluator)
               .group_by(Assignment.round_id).order_by(Assignment.round_id.desc()))
-_ROWS = (select(Assignment.id, Assignment.submitted_at, Assignment.ended_at,
-                exists().where(Score.assignment_id == Assignment.id),
-                Application.id, Application.round_id, Application.organisation_id, Organisation.legal_name,
-                Application.status, Application.submitted_at,
-                ConflictDeclaration.id, ConflictDeclaration.has_interest, ConflictDeclaration.decision)
-         .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
-         .join(Organisation, Organisation.id == Application.organisation_id)
-         # at most one each: (round, evaluator, organisation) is unique
-         .outerjoin(ConflictDeclaration, and_(ConflictDeclaration.round_id == Assignment.round_id,
-                                              ConflictDeclaration.evaluator_id == Assignment.evaluator_id,
-                                              ConflictDeclaration.organisation_id == Application.organisation_id))
-         .where(Assignment.evaluator_id == _evaluator, Assignment.round_id.in_(_rounds))
-         .order_by(Assignment.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
-         .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+def _page_of(*columns):
+    """Columns of assignments with their applications and providers."""
+    return (select(*columns)
+            .select_from(Assignment).join(Application, Application.id == Assignment.application_id)
+            .join(Organisation, Organisation.id == Application.organisation_id))
+
+
+def _ordered(statement):
+    """A page of the evaluator's assignments in the given rounds, newest round first, then by provider name."""
+    return (statement.where(Assignment.evaluator_id == _evaluator, Assignment.round_id.in_(_rounds))
+            .order_by(Assignment.round_id.desc(), func.lower(Organisation.legal_name), Assignment.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+_ROWS = _ordered(
+    _page_of(Assignment.id, Assignment.submitted_at, Assignment.ended_at,
+             exists().where(Score.assignment_id == Assignment.id),
+             Application.id, Application.round_id, Application.organisation_id, Organisation.legal_name,
+             Application.status, Application.submitted_at,
+             ConflictDeclaration.id, ConflictDeclaration.has_interest, ConflictDeclaration.decision)
+    # at most one each: (round, evaluator, organisation) is unique
+    .outerjoin(ConflictDeclaration, and_(ConflictDeclaration.round_id == Assignment.round_id,
+                                         ConflictDeclaration.evaluator_id == Assignment.evaluator_id,
+                                         ConflictDeclaration.organisation_id == Application.organisation_id)))
+#: the same page's assignments and their providers' names only: what a kept page is checked against
+_LISTED = _ordered(_page_of(Assignment.id, Organisation.legal_name))
 _ROUNDS = select(Round).where(Round.id.in_(_rounds)).options(joinedload(Round.system))
 #: to do / in progress / done per round, over all the evaluator's current work (not just the page): whether each
 #: assignment has a score is one probe of the scores' index, not a join with all its scores
@@ -78,6 +103,20 @@ _PROGRESS = (select(Assignment.round_id, func.count(), func.count(Assignment.sub
              .where(Assignment.evaluator_id == _evaluator, Assignment.ended_at.is_(None),
                     Assignment.round_id.in_(_rounds))
              .group_by(Assignment.round_id))
+
+
+def _span(per_round, offset: int, per_page: int) -> tuple[list[int], int]:
+    """The rounds a page spans (from the evaluator's (round, count) pairs, newest round first) and how many of
+    the first one's assignments come before it."""
+    first, last = offset, offset + per_page
+    round_ids, skip, start = [], 0, 0
+    for round_id, count in per_round:
+        if start < last and start + count > first:
+            if not round_ids:
+                skip = first - start
+            round_ids.append(round_id)
+        start += count
+    return round_ids, skip
 
 
 class WorkListPagination(Pagination):
@@ -91,18 +130,12 @@ class WorkListPagination(Pagination):
         evaluator_id = self._query_args["evaluator_id"]
         per_round = db.session.connection().execute(_PER_ROUND, {"evaluator": evaluator_id}).all()
         self._total = sum(count for _, count in per_round)
-        first, last = self._query_offset, self._query_offset + self.per_page
-        round_ids, skip, start = [], 0, 0
-        for round_id, count in per_round:
-            if start < last and start + count > first:
-                if not round_ids:
-                    skip = first - start
-                round_ids.append(round_id)
-            start += count
+        #: the rounds the page spans and how many of the first one's assignments come before the page
+        self.spanned = round_ids, skip = _span(per_round, self._query_offset, self.per_page)
         if not round_ids:
             return []
-        rows = db.session.connection().execute(_ROWS, {"evaluator": evaluator_id, "rounds": round_ids, "limit": self.per_page,
-                                          "offset": skip})
+        rows = db.session.connection().execute(_ROWS, {"evaluator": evaluator_id, "rounds": round_ids,
+                                                       "limit": self.per_page, "offset": skip})
         return [ListedAssignment(id_, submitted_at, ended_at, bool(started),
                                  ListedApplication(application_id, round_id, organisation_id, legal_name, status,
                                                    application_submitted_at),
@@ -145,3 +178,72 @@ def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
                 for round_id, total, done, started in db.session.connection().execute(
                     _PROGRESS, {"evaluator": evaluator_id, "rounds": round_ids})}
     return WorkList(pagination, rounds, progress)
+
+
+#: where each worker keeps the evaluators' work list pages (tests forget it with the data)
+KEPT = "evaluation_work_lists"
+#: how many pages a worker keeps: past it, it starts again
+KEPT_PAGES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """One page of an evaluator's work list as shown at one state of the council's audit log on one day, from
+    counted_at until valid_until (when one of its rounds closes)."""
+
+    stamp: tuple
+    counted_at: datetime
+    valid_until: datetime | None
+    #: the rounds the page spans and how many of the first one's assignments come before the page
+    spanned: tuple
+    #: (assignment id, provider's name) of each row, in order
+    listed: tuple
+    #: the rounds, their tables and the links to the other pages
+    body: Markup
+
+
+def work_list_body(evaluator, page: int, per_page: int) -> Markup:
+    """The page-th page of the evaluator's work list: its rounds (clock, progress, table) and the links to the
+    other pages; 404 past the last page. Kept by each worker while nothing it shows can have changed.
+
+    Everything it shows except the providers' names is changed only by services that record an audit event
+    for the round's council in the same transaction: assignments made, moved and submitted, scores saved,
+    declarations and their decisions, extensions, the round's evaluation starting, its decisions and
+    publication, the applications' submission, withdrawal and decisions, the system's title and kind. An
+    evaluator is assigned only in their own council's rounds, so the page is kept with that council's newest
+    event (see dashboard.council_dashboard) and the day (the clocks count working days to today), until the
+    next of its rounds closes (the bids are unsealed and the clock starts). A provider may rename their
+    organisation without a council event, so the page's assignments and names, which give its order, are
+    read every time (one query) and the page is made again when they differ."""
+    kept_pages = current_app.extensions.setdefault(KEPT, {})
+    key = (evaluator.id, page, per_page)
+    kept = kept_pages.get(key)
+    moment = now()
+    connection = db.session.connection()
+    # read before the rest: a page made after a later change is kept under an older event, never the reverse
+    newest = connection.execute(COUNCIL_HEAD, {"authority_id": evaluator.authority_id}).first()
+    stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root)
+    if kept is not None and kept.stamp == stamp and kept.counted_at <= moment and (
+            kept.valid_until is None or moment < kept.valid_until):
+        round_ids, skip = kept.spanned
+        if not round_ids:
+            return kept.body
+        listed = tuple(tuple(row) for row in connection.execute(
+            _LISTED, {"evaluator": evaluator.id, "rounds": round_ids, "limit": per_page, "offset": skip}))
+        if listed == kept.listed:
+            return kept.body
+    found = work_list(evaluator.id, page, per_page)
+    extensions = extensions_for({round_.id for round_ in found.rounds})
+    body = markup.work_list_rounds(
+        found.rounds, found.progress,
+        lambda round_, application=None: evaluation_clock(round_, application, extensions))
+    body += get_template_attribute("publication/_pagination.html", "pagination")(
+        found.page, "evaluation.work_list", label="Pages of your evaluations")
+    rounds = list(found.rounds)
+    if all(round_.system.authority_id == evaluator.authority_id for round_ in rounds):
+        closing = [round_.closes_at for round_ in rounds if round_.closes_at > moment]
+        listed = tuple((a.id, a.application.legal_name) for a in found.page.items)
+        if len(kept_pages) >= KEPT_PAGES:
+            kept_pages.clear()
+        kept_pages[key] = _Kept(stamp, moment, min(closing, default=None), found.page.spanned, listed, body)
+    return body
