@@ -29,7 +29,8 @@ from .deadlines import evaluation_clock, extensions_for
 from .models import Assignment, AssignmentState, ConflictDeclaration, Declared, Score
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: a frozen dataclass costs several times as much to make, and a page makes a hundred of these
+@dataclass(slots=True)
 class ListedApplication:
     """What the work list shows of an application (and what its deadline clock needs)."""
 
@@ -45,7 +46,7 @@ class ListedApplication:
 ListedDeclaration = Declared
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ListedAssignment(AssignmentState):
     """One row of the work list."""
 
@@ -135,7 +136,7 @@ class WorkListPagination(Pagination):
         if not round_ids:
             return []
         rows = db.session.connection().execute(_ROWS, {"evaluator": evaluator_id, "rounds": round_ids,
-                                                       "limit": self.per_page, "offset": skip})
+                                                       "limit": self.per_page, "offset": skip}).all()
         return [ListedAssignment(id_, submitted_at, ended_at, bool(started),
                                  ListedApplication(application_id, round_id, organisation_id, legal_name, status,
                                                    application_submitted_at),
@@ -197,7 +198,7 @@ class _Kept:
     #: the rounds the page spans and how many of the first one's assignments come before the page
     spanned: tuple
     #: (assignment id, provider's name) of each row, in order
-    listed: tuple
+    listed: list
     #: the rounds, their tables and the links to the other pages
     body: Markup
 
@@ -228,9 +229,9 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
         round_ids, skip = kept.spanned
         if not round_ids:
             return kept.body
-        listed = tuple(tuple(row) for row in connection.execute(
-            _LISTED, {"evaluator": evaluator.id, "rounds": round_ids, "limit": per_page, "offset": skip}))
-        if listed == kept.listed:
+        rows = connection.execute(_LISTED, {"evaluator": evaluator.id, "rounds": round_ids, "limit": per_page,
+                                            "offset": skip}).all()
+        if list(map(tuple, rows)) == kept.listed:
             return kept.body
     found = work_list(evaluator.id, page, per_page)
     extensions = extensions_for({round_.id for round_ in found.rounds})
@@ -242,7 +243,7 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
     rounds = list(found.rounds)
     if all(round_.system.authority_id == evaluator.authority_id for round_ in rounds):
         closing = [round_.closes_at for round_ in rounds if round_.closes_at > moment]
-        listed = tuple((a.id, a.application.legal_name) for a in found.page.items)
+        listed = [(a.id, a.application.legal_name) for a in found.page.items]
         if len(kept_pages) >= KEPT_PAGES:
             kept_pages.clear()
         kept_pages[key] = _Kept(stamp, moment, min(closing, default=None), found.page.spanned, listed, body)
