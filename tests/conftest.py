@@ -57,6 +57,7 @@ def db(app):
     app.extensions.pop("commissioning_dashboard_figures", None)  # figures kept by the worker belong to this data
     app.extensions.pop("commissioning_round_pages", None)
     app.extensions.pop("evaluation_work_lists", None)
+    app.extensions.pop("evaluation_scoring_pages", None)
     tables = [t for t in reversed(_db.metadata.sorted_tables)]
     if _db.engine.dialect.name == "postgresql":
         _db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))

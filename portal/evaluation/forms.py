@@ -240,7 +240,12 @@ class ShownForm:
     @property
     def csrf_token(self) -> Markup:
         """The hidden CSRF field the bound form writes (none when CSRF is off, as in tests)."""
-        if not current_app.config.get("WTF_CSRF_ENABLED", True):
-            return Markup("")
-        name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        return Markup(f'<input id="{escape(name)}" name="{escape(name)}" type="hidden" value="{escape(generate_csrf())}">')
+        return csrf_field()
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF field a bound Flask-WTF form writes (none when CSRF is off, as in tests)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return Markup("")
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return Markup(f'<input id="{escape(name)}" name="{escape(name)}" type="hidden" value="{escape(generate_csrf())}">')

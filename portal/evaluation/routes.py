@@ -1,6 +1,7 @@
 """The evaluator's, panel member's and moderator's pages: thin wiring to evaluation services."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,6 +16,7 @@ from portal.extensions import db
 from portal.onboarding.models import Application
 
 from . import bp, loading, markup, services
+from . import kept as kept_content
 from .forms import (chosen_pass, chosen_score, conflict_form, moderation_form, scoring_form, shown_moderation_form,
                     shown_scoring_form)
 from .models import Assignment, ConflictDeclaration, ModeratedScore, ModeratedStandard
@@ -76,35 +78,61 @@ def conflicts(round_id):
                            form=form, pending=pending)
 
 
-def _own_assignment(assignment_id) -> Assignment:
-    """The signed-in evaluator's assignment, with everything the scoring page shows loaded at once."""
+def _evaluators_assignment(assignment_id) -> Assignment:
+    """The signed-in evaluator's assignment with its application's round, system and organisation; 404 if it is
+    not theirs."""
     assignment = loading.assignment(assignment_id)
     if assignment is None or not assignment.belongs_to(current_user):
         abort(404)
-    loading.load_content(assignment.application, documents=True)
-    loading.load_work([assignment])
     return assignment
 
 
+def _own_assignment(assignment_id) -> Assignment:
+    """The signed-in evaluator's assignment, with everything the scoring page shows loaded at once."""
+    assignment = _evaluators_assignment(assignment_id)
+    _load_for_scoring(assignment)
+    return assignment
+
+
+def _load_for_scoring(assignment) -> None:
+    """Everything the scoring page shows and its services read, loaded at once."""
+    loading.load_content(assignment.application, documents=True)
+    loading.load_work([assignment])
+
+
 def _application_for_moderation(application_id) -> Application:
-    """The application with its content and every evaluator's scores and assessments loaded at once."""
+    """The application with its round, system and organisation; 404 if there is none."""
     application = loading.application(application_id)
     if application is None:
         abort(404)
+    return application
+
+
+def _load_for_moderation(application) -> None:
+    """The application's content and every evaluator's scores and assessments, loaded at once."""
     loading.load_content(application)
     loading.load_assignments(application)
-    return application
 
 
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @roles_required(Role.evaluator, Role.panel_member)
 def score(assignment_id):
-    assignment = _own_assignment(assignment_id)
+    assignment = _evaluators_assignment(assignment_id)
     if not assignment.can_read(current_user):
         if assignment.conflict() is None and not assignment.application.round.bids_sealed:
             return redirect(url_for(".conflicts", round_id=assignment.application.round_id))
         abort(403)
     application = assignment.application
+    title = f"Score {application.organisation.legal_name}"
+    at = None
+    if request.method == "GET" and not assignment.as_panel:
+        # the page's content is kept while nothing it shows can have changed (evaluation/kept.py)
+        at = kept_content.stamp(("score", assignment.id), application.round.system.authority_id,
+                                application.organisation.legal_name)
+        body = kept_content.kept(at)
+        if body is not None:
+            return render_template("evaluation/score.html", title=title, body=body)
+    _load_for_scoring(assignment)
     if assignment.as_panel and request.method == "GET":
         from .panel_routes import first_answer_page
         return first_answer_page(assignment)
@@ -127,13 +155,20 @@ def score(assignment_id):
             .order_by(Assignment.id)
         ).all()
     template = "evaluation/score_panel.html" if assignment.as_panel else "evaluation/score.html"
-    return render_template(template, title=f"Score {application.organisation.legal_name}", assignment=assignment,
-                           application=application, form=form, others=others,
-                           deadline=evaluation_deadline(application.round),
-                           clock=evaluation_clock(application.round, application),
-                           automatic_standard_result=automatic_standard_result,
-                           scoring_questions=markup.scoring_questions, scoring_standards=markup.scoring_standards,
-                           evaluation_clock=markup.evaluation_clock)
+    context = dict(title=title, assignment=assignment, application=application, form=form, others=others,
+                   deadline=evaluation_deadline(application.round),
+                   clock=evaluation_clock(application.round, application),
+                   automatic_standard_result=automatic_standard_result,
+                   scoring_questions=markup.scoring_questions, scoring_standards=markup.scoring_standards,
+                   evaluation_clock=markup.evaluation_clock)
+    if assignment.as_panel:
+        return render_template(template, **context)
+    # the page's content as its template wrote it (autoescaped), placed in the layout
+    body = Markup(render_template("evaluation/_score_body.html", **context))  # nosec B704
+    if at is not None:
+        body = kept_content.keep(at, body, application.round.closes_at)
+    # the layout writes the error summary from the form
+    return render_template(template, title=title, form=form, body=body)
 
 
 def _save_scores(assignment, form) -> bool:
@@ -178,9 +213,19 @@ def moderate(application_id):
     application = _application_for_moderation(application_id)
     if not application.round.can_manage(current_user) or not application.can_view(current_user):
         abort(404)
+    title = f"Moderate {application.organisation.legal_name}"
+    posted = request.method == "POST"
+    at = None
+    if not posted:
+        # the page's content is kept while nothing it shows can have changed (evaluation/kept.py)
+        at = kept_content.stamp(("moderate", application.id), application.round.system.authority_id,
+                                application.organisation.legal_name)
+        body = kept_content.kept(at)
+        if body is not None:
+            return render_template("evaluation/moderate.html", title=title, application=application, body=body)
+    _load_for_moderation(application)
     moderated_scores = {m.question_id: m for m in db.session.scalars(_MODERATED_SCORES, {"id": application.id})}
     moderated_standards = {m.standard_id: m for m in db.session.scalars(_MODERATED_STANDARDS, {"id": application.id})}
-    posted = request.method == "POST"
     form = (moderation_form(application, moderated_scores, moderated_standards, request.form) if posted
             else shown_moderation_form(application, moderated_scores, moderated_standards))
     # the version of each agreed value the form was loaded with: a save from an older form is refused
@@ -194,14 +239,17 @@ def moderate(application_id):
             return redirect(url_for(".moderate", application_id=application.id))
     results = application_results(application, list(moderated_scores.values()), list(moderated_standards.values()))
     ready = application.current_assignments and all(a.is_submitted for a in application.current_assignments)
-    return render_template("evaluation/moderate.html", title=f"Moderate {application.organisation.legal_name}",
-                           application=application, form=form, results=results, ready=ready, versions=versions,
-                           conflicts=conflicts, clock=evaluation_clock(application.round, application),
-                           moderated_scores=moderated_scores,
-                           automatic_standard_result=automatic_standard_result,
-                           moderation_questions=markup.moderation_questions,
-                           moderation_standards=markup.moderation_standards, evaluation_clock=markup.evaluation_clock,
-                           can_edit=application.round.status is RoundStatus.in_evaluation)
+    # the page's content as its template wrote it (autoescaped), placed in the layout
+    body = Markup(render_template(  # nosec B704
+        "evaluation/_moderate_body.html", title=title, application=application, form=form, results=results,
+        ready=ready, versions=versions, conflicts=conflicts, clock=evaluation_clock(application.round, application),
+        moderated_scores=moderated_scores, automatic_standard_result=automatic_standard_result,
+        moderation_questions=markup.moderation_questions, moderation_standards=markup.moderation_standards,
+        evaluation_clock=markup.evaluation_clock, can_edit=application.round.status is RoundStatus.in_evaluation))
+    if at is not None:
+        body = kept_content.keep(at, body, application.round.closes_at)
+    # the layout writes the error summary from the form
+    return render_template("evaluation/moderate.html", title=title, application=application, form=form, body=body)
 
 
 def loaded_versions(application, moderated_scores, moderated_standards, formdata=None) -> dict[str, int]:
