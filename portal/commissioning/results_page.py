@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from flask import current_app, request
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, cast, func, literal_column, null, select, type_coerce, union_all
 
@@ -65,6 +66,13 @@ _PAGE = (select(_PAGE_OF.c.id, _PAGE_OF.c.reference, _PAGE_OF.c.status, Organisa
          .outerjoin(ApplicationLot, ApplicationLot.application_id == _PAGE_OF.c.id)
          .outerjoin(Decision, and_(Decision.application_id == _PAGE_OF.c.id, Decision.lot_id == ApplicationLot.lot_id))
          .order_by(_PAGE_OF.c.reference, _PAGE_OF.c.id, ApplicationLot.lot_id))
+#: the page's applications as its rows name them (read on every view: a provider renaming itself records no event
+#: of the council), in the order and with the limit of _PAGE_OF
+_LISTED = (select(Application.id, Application.reference, Application.status, Organisation.legal_name)
+           .join(Organisation, Organisation.id == Application.organisation_id)
+           .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
+           .order_by(Application.reference)
+           .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 _IDS = bindparam("ids", expanding=True)
 #: what the page's results are computed from, in one query: (0, application, question, agreed score, -),
 #: (1, application, standard, agreed pass (1) or fail (0), -), and the answers to the standards the portal judges
@@ -317,3 +325,59 @@ def result_rows(applications: list[EvaluatedApplication], results: dict) -> Mark
                 '    </tr>\n')
     # every text from the database went through escape(); the rest is markup, numbers and fixed words
     return Markup("".join(parts))  # nosec B704
+
+
+def pagination_nav(page, round_id: int) -> Markup:
+    """The page links under the table: the pagination macro's markup for this page of results."""
+    macro = current_app.jinja_env.get_template("publication/_pagination.html").module.pagination
+    return macro(page, "commissioning.results", {"round_id": round_id}, label="Pages of results")
+
+
+@dataclass(slots=True)
+class ResultsView:
+    """The table's page of applications (for its count and whether it has any), its rows and its page links."""
+
+    page: KnownTotalPagination
+    rows: Markup
+    nav: Markup
+
+
+@dataclass(slots=True)
+class _Kept:
+    stamp: tuple
+    #: the page's applications as the rows name them: (id, reference, status, legal name)
+    listed: tuple
+    view: ResultsView
+
+
+def results_view(round_, page_number: int, per_page: int) -> ResultsView:
+    """The table of a round whose system does not rank lead providers: its page of applications, their rows and
+    the page links, kept by each worker while nothing they show can have changed.
+
+    Everything the rows show beyond the providers' names (which applications are evaluated and their status, the
+    lots they bid for, their agreed scores and standards, their answers to the standards judged automatically,
+    the decisions, the system's questions, standards, lots, scale and pass mark) is changed only by services that
+    record an audit event for the round's council in the same transaction (as round_page.round_view). So the page
+    is kept with the council's newest event, the round's status and the script root, and with its applications'
+    references, statuses and names as read on every view (one query); it is made again when any of them differs."""
+    from .dashboard import COUNCIL_HEAD
+    from .round_page import KEPT, KEPT_PAGES
+
+    # read before the rest: a page made after a later change is kept under an older event, never the reverse
+    newest = db.session.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
+    stamp = (tuple(newest) if newest else None, request.script_root, round_.status)
+    kept_pages = current_app.extensions.setdefault(KEPT, {})
+    key = ("results", round_.id, page_number, per_page)
+    kept = kept_pages.get(key)
+    if kept is not None and kept.stamp == stamp:
+        offset = (page_number - 1) * per_page
+        listed = tuple(tuple(row) for row in db.session.execute(
+            _LISTED, {"round_id": round_.id, "limit": per_page, "offset": offset}))
+        if listed == kept.listed:
+            return kept.view
+    page, results = evaluated_applications(round_, page_number, per_page)
+    view = ResultsView(page, result_rows(page.items, results), pagination_nav(page, round_.id))
+    if len(kept_pages) >= KEPT_PAGES:
+        kept_pages.clear()
+    kept_pages[key] = _Kept(stamp, tuple((a.id, a.reference, a.status, a.legal_name) for a in page.items), view)
+    return view

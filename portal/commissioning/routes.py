@@ -16,7 +16,7 @@ from portal.onboarding.models import Application, ApplicationStatus
 
 from . import bp, services
 from .dashboard import council_dashboard
-from .results_page import EvaluatedApplication, evaluated_applications, result_rows
+from .results_page import EvaluatedApplication, pagination_nav, result_rows, results_view
 from .round_page import round_view
 from .forms import (
     ConfirmForm,
@@ -713,11 +713,12 @@ def results(round_id):
         rankings = zone_rankings(everyone, results_of)
         page = KnownTotalPagination.of_list(everyone, page_number, per_page)
         rows = result_rows([EvaluatedApplication.of(a) for a in page.items], results_of)
+        nav = pagination_nav(page, round_.id)
     else:
-        page, results_of = evaluated_applications(round_, page_number, per_page)
-        rows = result_rows(page.items, results_of)
+        view = results_view(round_, page_number, per_page)
+        page, rows, nav = view.page, view.rows, view.nav
     return render_template("commissioning/results.html", title=f"Results of {round_.name}", round=round_, page=page,
-                           rows=rows, rankings=rankings, can_report=round_.status in REPORT_STATUSES)
+                           rows=rows, nav=nav, rankings=rankings, can_report=round_.status in REPORT_STATUSES)
 
 
 @bp.route("/rounds/<int:round_id>/evaluation-report.pdf")
