@@ -8,51 +8,41 @@ from flask_login import current_user
 from jinja2.filters import do_dictsort, do_truncate
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import bindparam
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
 from portal.auth.decorators import roles_required
-from portal.auth.models import Role, User
+from portal.auth.models import Role
 from portal.documents.csv_download import csv_text_download
 from portal.extensions import db
 from portal.govuk_markup import table_row
-from portal.pagination import KnownTotalPagination, RowPagination
+from portal.pagination import KnownTotalPagination
 
-from . import bp, services
+from . import bp, markup, services
 from .forms import AuditFilterForm
-
-
-#: the council's staff, the choices of "Who" (built once: see round_page)
-_COUNCIL_STAFF = (select(User.id, User.name).where(User.authority_id == bindparam("authority_id"))
-                  .order_by(User.name, User.id))
 
 
 @lru_cache(maxsize=1)
 def _whole_log_page():
     """A page of the whole log (no filters), built once the models are all mapped."""
-    return (services.log_rows(bindparam("authority_id"), services.LogFilters())
-            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    return services.log_page_rows(bindparam("authority_id"), services.LogFilters())
 
 
-def _filter_form(authority_id: int) -> tuple[AuditFilterForm, services.LogFilters, tuple, int]:
-    """The filter form with this council's choices, the filters it asks for, the choices (actions, kinds of
-    record, people) offered, and how many events the whole log holds.
+def _filter_form(authority_id: int) -> tuple[AuditFilterForm | None, services.LogFilters, services.LogSummary]:
+    """The filter form with this council's choices, the filters it asks for, and the council's log summary
+    (how many events the whole log holds; the actions, kinds of record and people offered).
 
     A choice the council's log does not have (another council's action, a hand-edited address) is ignored,
     like no filter; a date that is not a real date is shown as an error and the log is shown unfiltered by it.
     """
     summary = services.log_summary(authority_id)
-    actions, types = summary.actions, summary.object_types
-    # "Who" offers the council's own staff: in a national DPS thousands of provider users act in the log, too
-    # many for a list (find a provider's events by the kind of record and its number instead)
-    actors = tuple(tuple(row) for row in db.session.execute(_COUNCIL_STAFF, {"authority_id": authority_id}))
     if all(name == "page" for name in request.args):
         # no filters asked for: nothing to check, and no form to build (its fields are kept: _filter_fields)
         form, filters = None, services.LogFilters()
     else:
-        form, filters = _form_for(request.args, actions, types, actors)
-    return form, filters, (actions, types, actors), summary.count
+        form, filters = _form_for(request.args, summary.actions, summary.object_types, summary.staff)
+    return form, filters, summary
 
 
 def _form_for(args, actions: tuple, types: tuple, actors: tuple) -> tuple[AuditFilterForm, services.LogFilters]:
@@ -79,11 +69,12 @@ def _form_for(args, actions: tuple, types: tuple, actors: tuple) -> tuple[AuditF
 
 
 @lru_cache(maxsize=256)
-def _filter_fields(args: tuple, validated: bool, choices: tuple) -> Markup:
+def _filter_fields(args: tuple, validated: bool, summary: services.LogSummary) -> Markup:
     """The filter form's fields as HTML: GOV.UK's select, text and date macros cost more than the rest of the
     page together (about 8 ms), and what they write depends only on the filter arguments (with their errors)
-    and the choices offered, which are the key. Kept for the commonest views: the whole log and its pages."""
-    form, _ = _form_for(_ArgsFrom(args, validated), *choices)
+    and the choices offered (the summary's: a summary is equal only to itself), which are the key. Kept for the
+    commonest views: the whole log and its pages."""
+    form, _ = _form_for(_ArgsFrom(args, validated), summary.actions, summary.object_types, summary.staff)
     return Markup(render_template("audit/_filter_fields.html", form=form))
 
 
@@ -103,21 +94,30 @@ class _ArgsFrom(MultiDict):
 def log():
     """The commissioner's council's audit events, newest first, filtered by action, who, record and dates."""
     authority_id = current_user.authority_id
-    form, filters, choices, total = _filter_form(authority_id)
+    form, filters, summary = _filter_form(authority_id)
     # a page number past the end answers 404 (page 1 of an empty log is fine); the whole log is counted from the
     # chain (services.log_summary), not by reading the council's index
     number, per_page = request.args.get("page", 1, type=int), current_app.config.get("PAGE_SIZE", 50)
     if filters.any:
-        page = RowPagination(select=services.log_rows(authority_id, filters), session=db.session, page=number,
-                             per_page=per_page, error_out=True)
+        rows = services.log_page_rows(authority_id, filters)
+        total = lambda: db.session.scalar(services.log_count(authority_id, filters))  # noqa: E731
     else:
-        page = KnownTotalPagination(page=number, per_page=per_page, error_out=True, total=total, read=lambda offset,
-                                    limit: db.session.execute(_whole_log_page(), {"authority_id": authority_id,
-                                                                                "limit": limit, "offset": offset}).all())
+        rows, total = _whole_log_page(), summary.count
+    # Core rows on the session's connection (its transaction): nothing of the ORM is needed for plain columns
+    page = KnownTotalPagination(page=number, per_page=per_page, error_out=True, total=total, read=lambda offset,
+                                limit: db.session.connection().execute(rows, {"authority_id": authority_id,
+                                                                              "limit": limit, "offset": offset}).all())
     fields_key = tuple((name, value) for name, value in request.args.items(multi=True) if name != "page")
-    return render_template("audit/log.html", title="Audit log", page=page, form=form, filters=filters,
-                           filter_args=filters.as_args(), rows=_rows(page.items),
-                           filter_fields=_filter_fields(fields_key, bool(request.args), choices))
+    return _render(dict(page=page, form=form, filters=filters, filter_args=filters.as_args(),
+                        rows=_rows(page.items), filter_fields=_filter_fields(fields_key, bool(request.args), summary)))
+
+
+def _render(context: dict) -> str:
+    """The log page from what log() found: its body written by markup.log_main (the layout draws the rest)."""
+    page = context["page"]
+    title = f"Audit log (page {page.page} of {page.pages})" if page.pages > 1 else "Audit log"
+    return render_template("audit/log.html", title=title, form=context["form"],
+                           main=markup.log_main(current_user.authority.name, **context))
 
 
 #: per worker, rows of the log's table already written: {(event's hash, who): the row's markup}
@@ -192,7 +192,7 @@ def _value_text(value) -> Markup:
 @roles_required(Role.commissioner)
 def export():
     """The filtered log as a CSV file, newest first, streamed; the hashes let anyone re-check the chain."""
-    _, filters, _, _ = _filter_form(current_user.authority_id)
+    _, filters, _ = _filter_form(current_user.authority_id)
     lines = services.export_lines(current_user.authority_id, filters)
     today = clock.london(clock.now()).date().isoformat()
     return csv_text_download(lines, f"audit-log-{today}.csv")

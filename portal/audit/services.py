@@ -130,6 +130,32 @@ def log_rows(authority_id: int, filters: LogFilters) -> Select:
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
 
 
+def log_page_rows(authority_id, filters: LogFilters) -> Select:
+    """A page of log_rows: the `limit` events after the first `offset` (bound at each run).
+
+    The page's events are chosen by their numbers first, in the index that orders the council's log
+    (ix_audit_events_authority_time holds the council, the time and the number): a deep page skips its offset
+    in the index alone, and only the page's own events are read and joined to who acted. (Reading whole rows
+    to skip them took about 45 ms for page 1,000 of the benchmark's log.)"""
+    from portal.auth.models import User
+
+    chosen = (select(AuditEvent.id).where(log_events(authority_id, filters).whereclause)
+              .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+              .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+              .subquery("chosen"))
+    return (select(AuditEvent.chain_hash, User.name, type_coerce(AuditEvent.occurred_at, String),
+                   AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id, cast(AuditEvent.before, Text),
+                   cast(AuditEvent.after, Text))
+            .select_from(chosen).join(AuditEvent, AuditEvent.id == chosen.c.id)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
+
+
+def log_count(authority_id: int, filters: LogFilters) -> Select:
+    """How many of the council's events match filters."""
+    return select(func.count()).where(log_events(authority_id, filters).whereclause)
+
+
 def stored_time(stored) -> datetime:
     """An event's time read without its column type (SQLite gives the stored text, PostgreSQL a naive
     datetime, both UTC), as the column type gives it: aware, in UTC."""
@@ -141,25 +167,32 @@ def stored_json(stored: str | None):
     return None if stored is None else _JSON_READ.decode(stored)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LogSummary:
-    """What the log page shows of a council's whole log: how many events, and the different actions and kinds
-    of record (its filter's choices), each in order."""
+    """What the log page shows of a council's whole log: how many events, the different actions and kinds of
+    record (its filter's choices), each in order, and the council's staff ("Who": (id, name) by name). Equal only
+    to itself: the page keeps what it writes from the choices under the summary they came from."""
 
     count: int
     actions: tuple[str, ...]
     object_types: tuple[str, ...]
+    staff: tuple[tuple[int, str], ...] = ()
 
 
 #: per worker, each council's summary as last read: {authority_id: (the council's newest event then, its hash,
-#: summary)}
-_summaries: dict[int, tuple[int, str, LogSummary]] = {}
+#: its staff as _staff_text then, summary)}
+_summaries: dict[int, tuple[int, str, str | None, LogSummary]] = {}
+
+#: how the summary's statement writes the council's staff: "id<US>name" for each, joined by <RS>, in any order
+_UNIT, _RECORD = "\x1f", "\x1e"
 
 
 @lru_cache(maxsize=1)
 def _summary_statement():
     """log_summary's one statement, built once (its values bound at each run: building it and working out its
     cache key each request cost more than SQLite took to answer it)."""
+    from portal.auth.models import User
+
     in_log = AuditEvent.authority_id == bindparam("authority_id")
     still_there = (select(AuditEvent.chain_hash).where(AuditEvent.id == bindparam("last_id")).scalar_subquery()
                    == bindparam("last_hash", type_=String))
@@ -167,12 +200,30 @@ def _summary_statement():
     everything = select(func.count()).where(in_log).scalar_subquery()
     # the council's newest event, from its index (ix_audit_events_authority_newest)
     newest = select(AuditEvent.id, AuditEvent.chain_hash).where(in_log).order_by(AuditEvent.id.desc()).limit(1)
+    # every member of the council's staff, id and name, as one text: staff are added and changed without an
+    # audit event (the create-staff command), so the kept list is compared with this on every view
+    staff = (select(func.aggregate_strings(cast(User.id, String) + _UNIT + User.name, _RECORD))
+             .where(User.authority_id == bindparam("authority_id")).scalar_subquery())
     return select(
         case((still_there, True), else_=False),
         case((still_there, bindparam("known_count", type_=Integer) + since), else_=everything),
         newest.with_only_columns(AuditEvent.id).scalar_subquery(),
         newest.with_only_columns(AuditEvent.chain_hash).scalar_subquery(),
+        staff,
     )
+
+
+def _staff_in(text: str | None) -> set[tuple[int, str]] | None:
+    """The (id, name) pairs written in the summary statement's staff text (None if a name holds a separator)."""
+    if text is None:
+        return set()
+    pairs = set()
+    for record in text.split(_RECORD):
+        parts = record.split(_UNIT)
+        if len(parts) != 2 or not parts[0].isdigit():
+            return None
+        pairs.add((int(parts[0]), parts[1]))
+    return pairs
 
 
 def log_summary(authority_id: int) -> LogSummary:
@@ -182,46 +233,57 @@ def log_summary(authority_id: int) -> LogSummary:
     newest event at the last reading are the same events now, as long as that event is still there with the
     same hash (if not: a log emptied or rewritten by hand, another database, everything is read afresh), and
     any event recorded for the council since has a higher number. One query counts the council's events since
-    then (where count(*) reads all 140,000 entries of the council's index) and reads its newest event; when that
-    has moved, a second reads the actions and kinds of record again (each a few dozen index look-ups:
-    _values_in_log). Other councils' events leave the summary as it is.
+    then (where count(*) reads all 140,000 entries of the council's index), reads its newest event and writes
+    out its staff (ids and names, a few dozen index look-ups); when the newest event or the staff have moved, a
+    second reads the actions, kinds of record and staff again, in order (each a few dozen index look-ups:
+    _choices). Other councils' events leave the summary as it is.
     """
-    last_id, last_hash, known = _summaries.get(authority_id, (0, "", None))
-    valid, count, newest_id, newest_hash = db.session.execute(_summary_statement(), {
+    last_id, last_hash, last_staff, known = _summaries.get(authority_id, (0, "", None, None))
+    valid, count, newest_id, newest_hash, staff_text = db.session.connection().execute(_summary_statement(), {
         "authority_id": authority_id, "last_id": last_id, "last_hash": last_hash,
         "known_count": known.count if known else 0}).one()
-    if valid and known is not None and (newest_id, newest_hash) == (last_id, last_hash):
-        return known  # nothing recorded for the council since: the same events
-    actions, object_types = _values_in_log(authority_id, AuditEvent.action, AuditEvent.object_type)
-    summary = LogSummary(count, actions, object_types)
-    if newest_id is not None:
+    if (valid and known is not None and (newest_id, newest_hash) == (last_id, last_hash)
+            and staff_text == last_staff):
+        return known  # nothing recorded for the council since, and the same staff: the same choices
+    actions, object_types, staff = _choices(authority_id)
+    summary = LogSummary(count, actions, object_types, staff)
+    # kept only if the staff read now are the ones the statement wrote out (none changed in between): the next
+    # view that finds the same text then has the same staff, and so the same list in the same order
+    if newest_id is not None and _staff_in(staff_text) == set(staff):
         # every event visible now is committed, so the council's events up to its newest read in the same statement
-        _summaries[authority_id] = (newest_id, newest_hash, summary)
+        _summaries[authority_id] = (newest_id, newest_hash, staff_text, summary)
     return summary
 
 
-def _values_in_log(authority_id: int, *columns) -> list[tuple[str, ...]]:
-    """The different values of each of these event columns in a council's log, in order (SELECT DISTINCT's
-    answer), in one query.
+def _choices(authority_id: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, str], ...]]:
+    """The log's filter choices, in one query: the different actions and kinds of record in the council's log (in
+    order, SELECT DISTINCT's answer) and the council's staff, (id, name) by name.
 
-    Read with a recursive query that jumps from each value to the next one in the council's index on that
-    column (ix_audit_events_authority_action, ..._object_type): a few dozen index look-ups, where DISTINCT
-    reads every event of the council (140,000 in the benchmark's national DPS).
+    Actions and kinds of record are read with a recursive query that jumps from each value to the next one in
+    the council's index on that column (ix_audit_events_authority_action, ..._object_type): a few dozen index
+    look-ups, where DISTINCT reads every event of the council (140,000 in the benchmark's national DPS). "Who"
+    offers the council's own staff: in a national DPS thousands of provider users act in the log, too many for
+    a list (find a provider's events by the kind of record and its number instead).
     """
+    from portal.auth.models import User
+
     in_log = AuditEvent.authority_id == authority_id
     parts = []
-    for n, column in enumerate(columns):
+    for n, column in enumerate((AuditEvent.action, AuditEvent.object_type)):
         values = select(func.min(column).label("value")).where(in_log).cte(f"log_values_{n}", recursive=True)
         previous = values.alias(f"previous_{n}")
         values = values.union_all(
             select(select(func.min(column)).where(in_log, column > previous.c.value).scalar_subquery())
             .where(previous.c.value.is_not(None)))
-        parts.append(select(literal(n).label("part"), values.c.value).where(values.c.value.is_not(None)))
-    both = union_all(*parts).subquery()
-    found = [[] for _ in columns]
-    for part, value in db.session.execute(select(both.c.part, both.c.value).order_by(both.c.part, both.c.value)):
-        found[part].append(value)
-    return [tuple(values) for values in found]
+        parts.append(select(literal(n).label("part"), values.c.value, literal(None, Integer).label("id"))
+                     .where(values.c.value.is_not(None)))
+    parts.append(select(literal(2), User.name, User.id).where(User.authority_id == authority_id))
+    every = union_all(*parts).subquery()
+    found = [[] for _ in range(3)]
+    for part, value, user_id in db.session.execute(
+            select(every.c.part, every.c.value, every.c.id).order_by(every.c.part, every.c.value, every.c.id)):
+        found[part].append(value if user_id is None else (user_id, value))
+    return tuple(found[0]), tuple(found[1]), tuple(found[2])
 
 
 EXPORT_HEADER = ("Event number", "Time (UTC)", "Time (UK)", "Who", "Who (email)", "Action", "Kind of record",
