@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
+from portal.audit.models import AuditEvent
 from portal.clock import london, now
 from portal.commissioning.dashboard import COUNCIL_HEAD
 from portal.commissioning.models import Round
@@ -183,16 +184,32 @@ def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
 
 #: where each worker keeps the evaluators' work list pages (tests forget it with the data)
 KEPT = "evaluation_work_lists"
-#: how many pages a worker keeps: past it, it starts again
-KEPT_PAGES = 2000
+#: how many pages a worker keeps (some 30 kB each): past it, it starts again
+KEPT_PAGES = 500
+
+#: a council's events from a given one on, newest first: number, hash, who and what (from the council's index,
+#: ix_audit_events_authority_newest, as COUNCIL_HEAD)
+_COUNCIL_EVENTS_SINCE = (select(AuditEvent.id, AuditEvent.chain_hash, AuditEvent.actor_id, AuditEvent.action)
+                         .where(AuditEvent.authority_id == bindparam("authority_id"),
+                                AuditEvent.id >= bindparam("since"))
+                         .order_by(AuditEvent.id.desc()).limit(bindparam("most")))
+#: what other people do while a round is evaluated that no evaluator's work list shows: another evaluator's
+#: declarations, scores and their submission (each list shows only its evaluator's own work, and
+#: declare_conflicts, record_score and submit_assignment change only the acting evaluator's)...
+_OTHERS_ONLY = frozenset({"conflict.declared", "score.recorded", "assignment.submitted"})
+#: ...and results of minimum standards and moderation (on no work list)
+_NOT_LISTED = frozenset({"standard.assessed", "score.moderated", "standard.moderated"})
+#: how many such events a kept page looks through before it is made again instead
+_MOST_EVENTS = 50
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Kept:
-    """One page of an evaluator's work list as shown at one state of the council's audit log on one day, from
-    counted_at until valid_until (when one of its rounds closes)."""
+    """One page of an evaluator's work list as shown at one state of the council's audit log (head: its newest
+    event's number and hash) on one day, from counted_at until valid_until (when one of its rounds closes)."""
 
-    stamp: tuple
+    head: tuple
+    day: tuple
     counted_at: datetime
     valid_until: datetime | None
     #: the rounds the page spans and how many of the first one's assignments come before the page
@@ -201,6 +218,24 @@ class _Kept:
     listed: list
     #: the rounds, their tables and the links to the other pages
     body: Markup
+
+
+def _still_shown(kept: _Kept, evaluator, per_page: int, events: list) -> bool:
+    """Whether a kept page still shows what is there, given the council's events since its own (newest first):
+    no event since but others' work it does not show, and the same providers in the same order."""
+    # the kept event comes last (gone or changed: the log is not the one the page was made from)
+    if not events or tuple(events[-1][:2]) != kept.head:
+        return False
+    if not all(action in _NOT_LISTED or (action in _OTHERS_ONLY and actor_id != evaluator.id)
+               for _, _, actor_id, action in events[:-1]):
+        return False
+    kept.head = tuple(events[0][:2])  # the next view looks on from here
+    round_ids, skip = kept.spanned
+    if not round_ids:
+        return True
+    rows = db.session.connection().execute(_LISTED, {"evaluator": evaluator.id, "rounds": round_ids,
+                                                     "limit": per_page, "offset": skip}).all()
+    return list(map(tuple, rows)) == kept.listed
 
 
 def work_list_body(evaluator, page: int, per_page: int) -> Markup:
@@ -213,26 +248,29 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
     publication, the applications' submission, withdrawal and decisions, the system's title and kind. An
     evaluator is assigned only in their own council's rounds, so the page is kept with that council's newest
     event (see dashboard.council_dashboard) and the day (the clocks count working days to today), until the
-    next of its rounds closes (the bids are unsealed and the clock starts). A provider may rename their
-    organisation without a council event, so the page's assignments and names, which give its order, are
-    read every time (one query) and the page is made again when they differ."""
+    next of its rounds closes (the bids are unsealed and the clock starts). While other evaluators score, it
+    is kept through the events of their work that it does not show (_OTHERS_ONLY, _NOT_LISTED): any other
+    event since is a change it may show. A provider may rename their organisation without a council event,
+    so the page's assignments and names, which give its order, are read every time (one query) and the page
+    is made again when they differ."""
     kept_pages = current_app.extensions.setdefault(KEPT, {})
     key = (evaluator.id, page, per_page)
     kept = kept_pages.get(key)
     moment = now()
+    day = (london(moment).date(), request.script_root)
     connection = db.session.connection()
-    # read before the rest: a page made after a later change is kept under an older event, never the reverse
-    newest = connection.execute(COUNCIL_HEAD, {"authority_id": evaluator.authority_id}).first()
-    stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root)
-    if kept is not None and kept.stamp == stamp and kept.counted_at <= moment and (
+    newest = None
+    # the council's events are read before the rest: a page made after a later change is kept under an older
+    # event, never the reverse
+    if kept is not None and kept.day == day and kept.counted_at <= moment and (
             kept.valid_until is None or moment < kept.valid_until):
-        round_ids, skip = kept.spanned
-        if not round_ids:
+        events = connection.execute(_COUNCIL_EVENTS_SINCE, {"authority_id": evaluator.authority_id,
+                                                            "since": kept.head[0], "most": _MOST_EVENTS + 1}).all()
+        if _still_shown(kept, evaluator, per_page, events):
             return kept.body
-        rows = connection.execute(_LISTED, {"evaluator": evaluator.id, "rounds": round_ids, "limit": per_page,
-                                            "offset": skip}).all()
-        if list(map(tuple, rows)) == kept.listed:
-            return kept.body
+        newest = events[0] if events else None
+    if newest is None:
+        newest = connection.execute(COUNCIL_HEAD, {"authority_id": evaluator.authority_id}).first()
     found = work_list(evaluator.id, page, per_page)
     extensions = extensions_for({round_.id for round_ in found.rounds})
     body = markup.work_list_rounds(
@@ -241,10 +279,11 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
     body += get_template_attribute("publication/_pagination.html", "pagination")(
         found.page, "evaluation.work_list", label="Pages of your evaluations")
     rounds = list(found.rounds)
-    if all(round_.system.authority_id == evaluator.authority_id for round_ in rounds):
+    if newest is not None and all(round_.system.authority_id == evaluator.authority_id for round_ in rounds):
         closing = [round_.closes_at for round_ in rounds if round_.closes_at > moment]
         listed = [(a.id, a.application.legal_name) for a in found.page.items]
         if len(kept_pages) >= KEPT_PAGES:
             kept_pages.clear()
-        kept_pages[key] = _Kept(stamp, moment, min(closing, default=None), found.page.spanned, listed, body)
+        kept_pages[key] = _Kept(tuple(newest[:2]), day, moment, min(closing, default=None), found.page.spanned,
+                                listed, body)
     return body

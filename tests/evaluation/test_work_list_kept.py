@@ -13,7 +13,7 @@ from portal.evaluation.work_list import KEPT
 from portal.onboarding.organisations import update_profile
 from portal.querycount import count_queries
 
-from .test_services import assignment_of, submitted_application
+from .test_services import assignment_of, score_all, submitted_application
 
 INTEREST = "My brother manages Birch Support Ltd."
 
@@ -95,9 +95,22 @@ def test_the_kept_work_list_shows_every_change_at_once(app, client, login, db, c
     decide_conflict(declaration, council.commissioner, decision=ConflictDecision.reassigned,
                     to_evaluator=council.evaluator2)
     db.session.commit()
-    shown = text_of(view())
+    before = view()
+    shown = text_of(before)
     assert "Birch Support Ltd – Moved to another evaluator No longer yours" in shown
     assert "To do: 0 . In progress: 1 . Done: 1 ." in shown
+
+    # the other evaluator declares, scores, judges the standards and submits: work this list does not show, so
+    # the kept page goes on being shown, and it is the page made afresh
+    moved = assignment_of(birch, council.evaluator2)
+    evaluation.declare_conflicts(round_, council.evaluator2, {birch.organisation_id: (False, "")})
+    score_all(moved)
+    evaluation.submit_assignment(moved, council.evaluator2)
+    db.session.commit()
+    with count_queries() as counted:
+        assert main() == before
+    assert counted[0] < made[0]  # not made again
+    assert view() == before
 
     # the round's deadline extended
     assert "(10 working days)" in shown
@@ -182,3 +195,25 @@ def test_a_kept_page_unseals_a_round_when_it_closes(app, client, login, db, coun
     frozen_clock.advance(hours=2)
     shown = text_of(main())
     assert "after it closes" not in shown and "Cedar Care Ltd Declare first To do Not yet" in shown
+
+
+def test_a_kept_page_made_from_another_log_is_made_again(app, client, login, db, council, system, make_round,
+                                                          make_provider, frozen_clock):
+    """A page is kept from a council event (its number and hash): when the log no longer has that event as it
+    was (a log put back from an archive, or emptied), the page is made again."""
+    round_ = make_round()
+    submitted_application(round_, make_provider("Cedar Care Ltd"), [system.lots[0]])
+    frozen_clock.advance(days=15)
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    db.session.commit()
+    login(council.evaluator1)
+    main, _ = viewer(app, client)
+    first = main()
+    (kept,) = app.extensions[KEPT].values()
+    real = number, chain_hash = kept.head
+    for other in ((number, "0" * 64), (number + 1000, chain_hash)):
+        kept.head = other
+        assert main() == first
+        (again,) = app.extensions[KEPT].values()
+        assert again is not kept and again.head == real  # made again, from the log as it is
+        kept = again
