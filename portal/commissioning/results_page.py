@@ -66,13 +66,13 @@ _PAGE = (select(_PAGE_OF.c.id, _PAGE_OF.c.reference, _PAGE_OF.c.status, Organisa
          .outerjoin(ApplicationLot, ApplicationLot.application_id == _PAGE_OF.c.id)
          .outerjoin(Decision, and_(Decision.application_id == _PAGE_OF.c.id, Decision.lot_id == ApplicationLot.lot_id))
          .order_by(_PAGE_OF.c.reference, _PAGE_OF.c.id, ApplicationLot.lot_id))
-#: the page's applications as its rows name them (read on every view: a provider renaming itself records no event
-#: of the council), in the order and with the limit of _PAGE_OF
-_LISTED = (select(Application.id, Application.reference, Application.status, Organisation.legal_name)
-           .join(Organisation, Organisation.id == Application.organisation_id)
-           .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
-           .order_by(Application.reference)
-           .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+#: the page's applications and their providers' names (read on every view of a kept page: a provider renaming itself
+#: records no event of the council), in the order and with the limit of _PAGE_OF
+_NAMES = (select(Application.id, Organisation.legal_name)
+          .join(Organisation, Organisation.id == Application.organisation_id)
+          .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
+          .order_by(Application.reference)
+          .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 _IDS = bindparam("ids", expanding=True)
 #: what the page's results are computed from, in one query: (0, application, question, agreed score, -),
 #: (1, application, standard, agreed pass (1) or fail (0), -), and the answers to the standards the portal judges
@@ -345,8 +345,8 @@ class ResultsView:
 @dataclass(slots=True)
 class _Kept:
     stamp: tuple
-    #: the page's applications as the rows name them: (id, reference, status, legal name)
-    listed: tuple
+    #: the page's applications as (id, provider's name)
+    names: list
     view: ResultsView
 
 
@@ -354,30 +354,32 @@ def results_view(round_, page_number: int, per_page: int) -> ResultsView:
     """The table of a round whose system does not rank lead providers: its page of applications, their rows and
     the page links, kept by each worker while nothing they show can have changed.
 
-    Everything the rows show beyond the providers' names (which applications are evaluated and their status, the
-    lots they bid for, their agreed scores and standards, their answers to the standards judged automatically,
-    the decisions, the system's questions, standards, lots, scale and pass mark) is changed only by services that
-    record an audit event for the round's council in the same transaction (as round_page.round_view). So the page
-    is kept with the council's newest event, the round's status and the script root, and with its applications'
-    references, statuses and names as read on every view (one query); it is made again when any of them differs."""
+    Everything the rows show beyond the providers' names is changed only by services that record an audit event
+    for the round's council in the same transaction (as round_page.round_view): which applications are evaluated,
+    their references and status (submitting, starting the evaluation, confirming the decisions), the lots they bid
+    for and their answers to the standards judged automatically (only while a draft), their agreed scores and
+    standards (moderation), the decisions, and the system's questions, standards, lots, scale and pass mark. So
+    the page is kept with the council's newest event, the round's status and the script root, and with its
+    providers' names as read on every view (one query); it is made again when any of them differs."""
     from .dashboard import COUNCIL_HEAD
     from .round_page import KEPT, KEPT_PAGES
 
-    # read before the rest: a page made after a later change is kept under an older event, never the reverse
-    newest = db.session.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
+    # plain rows read on the session's connection (no ORM objects to make); the head is read before the rest: a
+    # page made after a later change is kept under an older event, never the reverse
+    connection = db.session.connection()
+    newest = connection.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
     stamp = (tuple(newest) if newest else None, request.script_root, round_.status)
     kept_pages = current_app.extensions.setdefault(KEPT, {})
     key = ("results", round_.id, page_number, per_page)
     kept = kept_pages.get(key)
     if kept is not None and kept.stamp == stamp:
-        offset = (page_number - 1) * per_page
-        listed = tuple(tuple(row) for row in db.session.execute(
-            _LISTED, {"round_id": round_.id, "limit": per_page, "offset": offset}))
-        if listed == kept.listed:
+        names = connection.execute(
+            _NAMES, {"round_id": round_.id, "limit": per_page, "offset": (page_number - 1) * per_page}).all()
+        if names == kept.names:
             return kept.view
     page, results = evaluated_applications(round_, page_number, per_page)
     view = ResultsView(page, result_rows(page.items, results), pagination_nav(page, round_.id))
     if len(kept_pages) >= KEPT_PAGES:
         kept_pages.clear()
-    kept_pages[key] = _Kept(stamp, tuple((a.id, a.reference, a.status, a.legal_name) for a in page.items), view)
+    kept_pages[key] = _Kept(stamp, [(a.id, a.legal_name) for a in page.items], view)
     return view

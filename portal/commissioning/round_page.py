@@ -32,6 +32,13 @@ _PAGE = (select(Application.id, Application.reference, Application.status, Appli
          .where(Application.round_id == bindparam("round_id"), Application.status.in_(LISTED))
          .order_by(Application.reference)
          .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+#: the providers' names on a page of _PAGE (read on every view of a kept page: a provider renaming itself records no
+#: event of the council)
+_NAMES = (select(Application.id, Organisation.legal_name)
+          .join(Organisation, Organisation.id == Application.organisation_id)
+          .where(Application.round_id == bindparam("round_id"), Application.status.in_(LISTED))
+          .order_by(Application.reference)
+          .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 _LOTS = (select(ApplicationLot.application_id, ApplicationLot.lot_id, Lot.number, Decision.outcome)
          .join(Lot, Lot.id == ApplicationLot.lot_id)
          .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
@@ -104,19 +111,17 @@ class RoundView:
     extensions: list
     #: evaluation/_round_evaluation.html as written for this round and these clocks
     evaluation_section: Markup
+    #: the page links under the list (the pagination macro's markup; empty when nothing is listed)
+    nav: Markup | str = ""
 
 
 @dataclass
 class _Kept:
     stamp: tuple
     counted_at: datetime
-    counts: dict
-    #: the listed applications the rows were written from
-    listed: tuple
-    rows: Markup | str
-    clocks: dict
-    extensions: list
-    evaluation_section: Markup
+    #: the page's listed applications as (id, provider's name), read again on each view
+    names: list
+    view: RoundView
 
 
 #: where each worker keeps the round pages' parts (tests forget it with the data)
@@ -126,47 +131,59 @@ KEPT_PAGES = 500
 
 
 def round_view(round_, page_number: int, per_page: int) -> RoundView:
-    """The round page's counts, applications, rows, clocks and extensions, the counts, rows and clocks kept by
-    each worker while nothing they show can have changed.
+    """The round page's counts, applications, rows, clocks, extensions and page links, kept by each worker while
+    nothing they show can have changed.
 
-    What they show beyond the page's own query (read every time: the applications' references, status, time of
-    submission and provider's name) is the round's applications by status, each listed application's lots and
-    their decisions, its evaluators and what they have submitted, and the round's extensions and evaluation
-    clock: all changed only by services that record an audit event for the round's council in the same
-    transaction (see dashboard.council_dashboard). So they are kept with the council's newest event, the round's
-    status and the day (the clocks count working days to today), and the rows with the listed applications as
-    read too; they are made again when any of them differs."""
+    What they show is the round's applications by status, the page of listed applications (their references,
+    status, times of submission, lots and their decisions, evaluators and what they have submitted), the round's
+    extensions and evaluation clock: all changed only by services that record an audit event for the round's
+    council in the same transaction (see dashboard.council_dashboard; submitting, reopening, withdrawing,
+    starting the evaluation, assessing the applications received and confirming the decisions each record one).
+    The one exception is the providers' names: a provider renaming itself records no event of the council. So
+    the parts are kept with the council's newest event, the round's status and the day (the clocks count working
+    days to today), and with the page's providers' names as read on every view (one query); they are made again
+    when any of them differs."""
     from portal.evaluation.deadlines import round_evaluation_clocks
 
     from .dashboard import COUNCIL_HEAD
     from .services import round_extensions
 
     moment = now()
-    # read before the rest: parts made after a later change are kept under an older event, never the reverse
-    newest = db.session.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
+    # plain rows read on the session's connection (no ORM objects to make); the head is read before the rest:
+    # parts made after a later change are kept under an older event, never the reverse
+    connection = db.session.connection()
+    newest = connection.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
     stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root, round_.status)
     kept_pages = current_app.extensions.setdefault(KEPT, {})
     key = (round_.id, page_number, per_page)
     kept = kept_pages.get(key)
-    if kept is not None and (kept.stamp != stamp or moment < kept.counted_at):
-        kept = None
-    counts = kept.counts if kept is not None else status_counts(round_)
+    sealed = round_.bids_sealed
+    if kept is not None and kept.stamp == stamp and moment >= kept.counted_at and sealed == (kept.view.page is None):
+        if sealed:
+            return kept.view
+        names = connection.execute(
+            _NAMES, {"round_id": round_.id, "limit": per_page, "offset": (page_number - 1) * per_page}).all()
+        if names == kept.names:
+            return kept.view
+    counts = status_counts(round_)
     page = None
-    if not round_.bids_sealed:
+    if not sealed:
         page = submitted_applications(round_, counts, page_number, per_page)
     applications = page.items if page else []
-    listed = tuple((a.id, a.reference, a.status, a.submitted_at, a.legal_name) for a in applications)
-    if kept is None or kept.listed != listed:
-        add_lots_and_progress(applications)
-        clocks = round_evaluation_clocks(round_, applications)
-        rows = application_rows(round_, applications, clocks["applications"]) if applications else ""
-        # the evaluation section shows the round's status, its system's always-open setting and its clock: kept too
-        section = Markup(render_template("evaluation/_round_evaluation.html", round=round_, evaluation_clocks=clocks))
-        kept = _Kept(stamp, moment, counts, listed, rows, clocks, round_extensions(round_), section)
-        if len(kept_pages) >= KEPT_PAGES:
-            kept_pages.clear()
-        kept_pages[key] = kept
-    return RoundView(counts, page, applications, kept.rows, kept.clocks, kept.extensions, kept.evaluation_section)
+    add_lots_and_progress(applications)
+    clocks = round_evaluation_clocks(round_, applications)
+    rows = application_rows(round_, applications, clocks["applications"]) if applications else ""
+    # the evaluation section shows the round's status, its system's always-open setting and its clock: kept too
+    section = Markup(render_template("evaluation/_round_evaluation.html", round=round_, evaluation_clocks=clocks))
+    nav = ""
+    if applications:
+        macro = current_app.jinja_env.get_template("publication/_pagination.html").module.pagination
+        nav = macro(page, "commissioning.round", {"round_id": round_.id}, label="Pages of submitted applications")
+    view = RoundView(counts, page, applications, rows, clocks, round_extensions(round_), section, nav)
+    if len(kept_pages) >= KEPT_PAGES:
+        kept_pages.clear()
+    kept_pages[key] = _Kept(stamp, moment, [(a.id, a.legal_name) for a in applications], view)
+    return view
 
 
 def _add_lots_and_progress(items: list[ListedApplication]) -> None:

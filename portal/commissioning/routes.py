@@ -1,10 +1,11 @@
 """The commissioner's pages: thin wiring from requests to commissioning services."""
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
@@ -54,12 +55,19 @@ from .models import (
 )
 
 
+@cache
+def _round_with_system():
+    """A round with its system in one query (built once, when the models are all mapped)."""
+    return select(Round).join(Round.system).options(contains_eager(Round.system)).where(Round.id == bindparam("id"))
+
+
 def _managed_round(round_id) -> Round:
     """_managed(Round, round_id), the round read with its system in one query (a round's pages show the system):
-    _managed finds it in the session and checks it exactly as for any round."""
-    # held until _managed has it: the session keeps its objects weakly
-    loaded = db.session.get(Round, round_id, options=(joinedload(Round.system),))  # noqa: F841
-    return _managed(Round, round_id)
+    404 when there is no such round or another council's, exactly as _managed."""
+    round_ = db.session.execute(_round_with_system(), {"id": round_id}).scalar_one_or_none()
+    if round_ is None or not round_.can_manage(current_user):
+        abort(404)
+    return round_
 
 
 def _managed(model, object_id):
@@ -514,7 +522,7 @@ def round(round_id):
     return render_template("commissioning/round.html", title=f"{round_.system.title}: {round_.name}", round=round_,
                            evaluation_clocks=view.clocks, counts=view.counts, extensions=view.extensions, page=view.page,
                            applications=view.applications, application_rows=view.rows,
-                           evaluation_section=view.evaluation_section, RoundStatus=RoundStatus,
+                           evaluation_section=view.evaluation_section, page_nav=view.nav, RoundStatus=RoundStatus,
                            ApplicationStatus=ApplicationStatus)
 
 

@@ -169,7 +169,8 @@ def test_the_kept_evaluation_section_is_what_the_include_wrote(app, client, logi
             expected = render_template_string(
                 old, title=f"{round_.system.title}: {round_.name}", round=round_, evaluation_clocks=view.clocks,
                 counts=view.counts, extensions=view.extensions, page=view.page, applications=view.applications,
-                application_rows=view.rows, RoundStatus=RoundStatus, ApplicationStatus=ApplicationStatus)
+                application_rows=view.rows, page_nav=view.nav, RoundStatus=RoundStatus,
+                ApplicationStatus=ApplicationStatus)
         main = lambda html: html[html.index('<span class="govuk-caption-l">'):html.index("</main>")]  # noqa: E731
         assert main(page) == main(expected)
         return main(page)
@@ -180,3 +181,130 @@ def test_the_kept_evaluation_section_is_what_the_include_wrote(app, client, logi
     evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
     db.session.commit()
     assert "working days left" in compare()  # in evaluation: the clock
+
+
+#: what round.html and results.html called before their back links and page links were written out
+BACK_LINK = {
+    "commissioning/round.html": '{% block back %}{{ govukBackLink({"href": url_for("commissioning.system", '
+                                'system_id=round.system_id), "text": round.system.title}) }}{% endblock %}',
+    "commissioning/results.html": '{% block back %}{{ govukBackLink({"href": url_for("commissioning.round", '
+                                  'round_id=round.id), "text": round.name}) }}{% endblock %}',
+}
+PAGE_LINKS = {
+    "commissioning/round.html": ("{{ page_nav }}", '{{ pagination(page, "commissioning.round", {"round_id": round.id}, '
+                                                   'label="Pages of submitted applications") }}'),
+    "commissioning/results.html": ("{{ nav }}", '{{ pagination(page, "commissioning.results", {"round_id": round.id}, '
+                                                'label="Pages of results") }}'),
+}
+
+
+def old_template(app, name: str) -> str:
+    """The template as it was: govukBackLink and the pagination macro called on every view."""
+    source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+    back = re.search(r"{#- govukBackLink's markup.*?-#}\n{% block back %}.*?{% endblock %}", source, re.S)
+    assert back, name
+    source = source.replace(back[0], BACK_LINK[name])
+    written, call = PAGE_LINKS[name]
+    assert source.count(written) == 1, name
+    source = source.replace(written, call)
+    return source.replace('{% extends "layout.html" %}\n', '{% extends "layout.html" %}\n'
+                          '{% from "publication/_pagination.html" import pagination %}\n')
+
+
+def test_the_written_back_link_and_kept_page_links_are_what_the_macros_wrote(
+        app, client, login, db, council, system, make_round, make_provider, frozen_clock, monkeypatch):
+    """The round page's and the results table's back link is written out and their page links are kept with
+    their rows: each page, kept or made afresh, is byte for byte what the macros wrote."""
+    from flask import render_template_string
+    from flask_login import login_user
+
+    from portal.commissioning.models import RoundStatus
+    from portal.commissioning.results_page import results_view
+    from portal.commissioning.round_page import KEPT, round_view
+    from portal.onboarding.models import ApplicationStatus
+
+    lot = system.lots[0]
+    round_ = make_round()
+    applications = []
+    for name in ("Cedar <Care> & Co", "Alder Homecare CIC", "Birch Support Ltd", "Dunmore Care Ltd"):
+        provider = make_provider(name)
+        application = complete_application(round_, provider, lots=[lot])
+        onboarding.submit_application(application, provider, declaration_confirmed=True)
+        applications.append(application)
+    frozen_clock.advance(days=15)
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    score_application(applications[0], None, council.commissioner, score=4)
+    db.session.commit()
+    login(council.commissioner)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    client.get(f"/commissioning/rounds/{round_.id}")  # shows the sign-in's message
+    old_round, old_results = old_template(app, "commissioning/round.html"), old_template(app, "commissioning/results.html")
+    main = lambda html: html[html.index('<a href="/commissioning/'):html.index("</main>")]  # noqa: E731
+    for number in (1, 2, 3, 4):
+        round_url = f"/commissioning/rounds/{round_.id}?page={number}"
+        results_url = f"/commissioning/rounds/{round_.id}/results?page={number}"
+        pages = [main(client.get(url).get_data(as_text=True)) for url in (round_url, round_url, results_url,
+                                                                          results_url)]
+        assert pages[0] == pages[1] and pages[2] == pages[3]  # kept: the same
+        assert 'class="govuk-back-link"' in pages[0] and 'aria-label="Pages of results"' in pages[2]
+        with app.test_request_context(round_url):
+            login_user(council.commissioner)
+            app.extensions.pop(KEPT)
+            view = round_view(round_, number, 1)
+            expected = render_template_string(
+                old_round, title=f"{round_.system.title}: {round_.name}", round=round_, evaluation_clocks=view.clocks,
+                counts=view.counts, extensions=view.extensions, page=view.page, applications=view.applications,
+                application_rows=view.rows, evaluation_section=view.evaluation_section, RoundStatus=RoundStatus,
+                ApplicationStatus=ApplicationStatus)
+        assert pages[0] == main(expected)
+        with app.test_request_context(results_url):
+            login_user(council.commissioner)
+            view = results_view(round_, number, 1)
+            expected = render_template_string(old_results, title=f"Results of {round_.name}", round=round_,
+                                              page=view.page, rows=view.rows, rankings=None, can_report=False)
+        assert pages[2] == main(expected)
+    assert client.get(f"/commissioning/rounds/{round_.id}?page=5").status_code == 404
+    assert client.get(f"/commissioning/rounds/{round_.id}/results?page=5").status_code == 404
+
+
+def test_a_round_that_does_not_exist_or_is_another_councils_is_not_found(client, login, db, council, make_round):
+    round_ = make_round()
+    login(council.commissioner)
+    assert client.get(f"/commissioning/rounds/{round_.id}").status_code == 200
+    for url in (f"/commissioning/rounds/{round_.id + 1000}", f"/commissioning/rounds/{round_.id + 1000}/results"):
+        assert client.get(url).status_code == 404
+    login(council.other_commissioner)
+    for url in (f"/commissioning/rounds/{round_.id}", f"/commissioning/rounds/{round_.id}/results"):
+        assert client.get(url).status_code == 404
+
+
+def test_the_kept_list_follows_each_application_entering_evaluation_and_its_status(
+        app, client, login, db, council, system, make_round, make_provider, frozen_clock):
+    """A kept page reads only its providers' names again: the rest of what it lists (which applications, their
+    references, status and lots) changes with an audit event of the council, so the next view shows it."""
+    from portal.commissioning.models import Outcome
+
+    lot = system.lots[0]
+    round_ = make_round()
+    provider = make_provider("Cedar Care Ltd")
+    first = complete_application(round_, provider, lots=[lot])
+    onboarding.submit_application(first, provider, declaration_confirmed=True)
+    db.session.commit()
+    login(council.commissioner)
+    url = f"/commissioning/rounds/{round_.id}"
+    assert "Cedar Care Ltd" not in client.get(url).get_data(as_text=True)  # sealed
+    late = make_provider("Alder Homecare CIC")
+    second = complete_application(round_, late, lots=[lot])
+    onboarding.submit_application(second, late, declaration_confirmed=True)
+    db.session.commit()
+    assert "0 in draft, 2 submitted, 0 withdrawn" in text(client.get(url))
+    frozen_clock.advance(days=15)  # closed: listed
+    page = text(client.get(url))
+    assert "Cedar Care Ltd" in page and "Alder Homecare CIC" in page and "( decide" not in page
+    evaluation.assign_evaluators(round_, council.commissioner, [council.evaluator1])
+    db.session.commit()
+    assert "Lot 1: not decided( decide Cedar Care Ltd lot 1 )" in text(client.get(url))
+    score_application(first, None, council.commissioner, score=4)
+    commissioning.record_decision(first, lot, council.commissioner, outcome=Outcome.admit, reasons="Passed.")
+    db.session.commit()
+    assert "Lot 1: Admitted( change Cedar Care Ltd lot 1 )" in text(client.get(url))
