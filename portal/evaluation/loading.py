@@ -45,6 +45,8 @@ _CHOICES = (select(ApplicationLot).where(ApplicationLot.application_id == bindpa
 _QUESTIONS = select(Question).where(Question.lot_id.in_(_ids)).order_by(Question.position)
 _STANDARDS = select(MinimumStandard).where(MinimumStandard.lot_id.in_(_ids)).order_by(MinimumStandard.position)
 _ANSWERS = select(Answer).where(Answer.application_id == bindparam("id"))
+#: the provider's answers as plain (question id, text) rows, for the pages that only show them
+_ANSWER_TEXTS = select(Answer.question_id, Answer.text).where(Answer.application_id == bindparam("id"))
 _RESPONSES = select(StandardResponse).where(StandardResponse.application_id == bindparam("id"))
 _DOCUMENTS = select(Document).where(Document.application_id == bindparam("id")).order_by(Document.uploaded_at)
 _ASSIGNMENTS = (select(Assignment).where(Assignment.application_id == bindparam("id"))
@@ -63,9 +65,10 @@ def assignment(assignment_id: int) -> Assignment | None:
     return db.session.scalar(_ASSIGNMENT, {"id": assignment_id})
 
 
-def load_content(application: Application, *, documents: bool = False) -> None:
+def load_content(application: Application, *, documents: bool = False, answers: bool = True) -> None:
     """The application's lots (each with its questions and standards), answers and standard responses, in
-    five queries; and its documents in a sixth if asked."""
+    five queries; and its documents in a sixth if asked. Without `answers` the answers are not loaded (a page
+    that only shows them reads them with `answer_texts`)."""
     session, key = db.session, {"id": application.id}
     choices = session.scalars(_CHOICES, key).all()
     set_committed_value(application, "lots", choices)
@@ -73,7 +76,8 @@ def load_content(application: Application, *, documents: bool = False) -> None:
     lot_ids = {"ids": [lot.id for lot in lots]}
     _fill(lots, "questions", session.scalars(_QUESTIONS, lot_ids), "lot_id", "lot")
     _fill(lots, "standards", session.scalars(_STANDARDS, lot_ids), "lot_id", "lot")
-    set_committed_value(application, "answers", session.scalars(_ANSWERS, key).all())
+    if answers:
+        set_committed_value(application, "answers", session.scalars(_ANSWERS, key).all())
     set_committed_value(application, "standard_responses", session.scalars(_RESPONSES, key).all())
     if documents:
         set_committed_value(application, "documents", session.scalars(_DOCUMENTS, key).all())
@@ -92,3 +96,9 @@ def load_work(assignments) -> None:
     ids = {"ids": [a.id for a in assignments]}
     _fill(assignments, "scores", db.session.scalars(_SCORES, ids), "assignment_id")
     _fill(assignments, "standard_assessments", db.session.scalars(_ASSESSMENTS, ids), "assignment_id")
+
+
+def answer_texts(application_id: int) -> dict[int, str]:
+    """{question id: text} of the application's answers, as plain rows (one query, no Answer objects). Nothing on
+    the scoring and moderation pages changes an answer, so there are no pending changes to flush first."""
+    return dict(db.session.connection().execute(_ANSWER_TEXTS, {"id": application_id}).all())

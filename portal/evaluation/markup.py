@@ -36,18 +36,30 @@ def _scoring_heading(label, text, section, weight, min_score, guidance) -> str:
     return "".join(parts)
 
 
-def scoring_questions(assignment, lot, form) -> Markup:
+@lru_cache(maxsize=2048)
+def answer_markup(text: str) -> Markup:
+    """The provider's answer (or "Not answered") as the pages show it: its line breaks kept, escaped. A pure function
+    of the words, so it is kept for the words themselves: the same answer is shown to every evaluator and
+    moderator of the application, and a changed answer is different words."""
+    return multiline(text)
+
+
+def answer_of(answers: dict, question_id: int) -> Markup:
+    """The answer's markup on the pages: the answer's words if there is an answer (even empty), else "Not answered"."""
+    return answer_markup(answers[question_id] if question_id in answers else "Not answered")
+
+
+def scoring_questions(assignment, lot, form, answers: dict) -> Markup:
     """The questions of the lot the evaluator scores, each with its heading, weight, guidance, the provider's
-    answer, and the score's radios and reason (to fill in: the page shows saved scores otherwise)."""
-    answers = {answer.question_id: answer for answer in assignment.application.answers}
+    answer (from `answers`, {question id: text}), and the score's radios and reason (to fill in: the page shows
+    saved scores otherwise)."""
     parts = []
     for question in assignment.questions():
         if question.lot_id != lot.id:
             continue
-        answer = answers.get(question.id)
         parts.append(_scoring_heading(question.label, question.text, question.section.label, question.weight,
                                       question.min_score, question.guidance))
-        parts.append(f'    <div class="portal-answer">{multiline(answer.text if answer else "Not answered")}</div>\n'
+        parts.append(f'    <div class="portal-answer">{answer_of(answers, question.id)}</div>\n'
                      f'      {radios_field(form[f"score_{question.id}"], legend_classes="govuk-fieldset__legend--s")}\n'
                      f'      {textarea_field(form[f"justification_{question.id}"], 4, JUSTIFICATION_HINT)}\n')
     # every piece is escaped above or is markup written by the GOV.UK functions
@@ -63,23 +75,21 @@ def _moderation_heading(label, text, weight, scorer) -> str:
 
 
 def moderation_questions(application, lot, form, editable: bool, versions: dict, conflicts: dict,
-                         moderated_scores: dict) -> Markup:
+                         moderated_scores: dict, answers: dict) -> Markup:
     """The lot's questions for moderation: each with the provider's answer, every current evaluator's score
     and justification (a spread of 2 or more points flagged), and either the agreed score's fields (with
     the version the form was loaded with, and what another moderator saved if their save crossed this
-    one) or the agreed score already recorded."""
-    answers = {answer.question_id: answer.text for answer in application.answers}
+    one) or the agreed score already recorded. `answers` is {question id: the provider's answer}."""
     # (the evaluator's name, {question id: (score, justification)}) for each current evaluator, read once
     scored = [(f'{escape(a.evaluator.name)}{" (panel)" if a.as_panel else ""}',
                {s.question_id: (s.score, s.justification) for s in a.scores}) for a in application.current_assignments]
     parts = []
     for question in lot.questions:
         question_id, label = question.id, question.label
-        text = answers[question_id] if question_id in answers else "Not answered"
         given = [(name, scores[question_id]) for name, scores in scored if question_id in scores]
         parts.append(
             f'{_moderation_heading(label, question.text, question.weight, question.scorer.label)}'
-            f'    <div class="portal-answer">{multiline(text)}</div>\n'
+            f'    <div class="portal-answer">{answer_of(answers, question_id)}</div>\n'
             f'    <table class="govuk-table">\n'
             f'      <caption class="govuk-table__caption govuk-table__caption--s">Evaluators\' scores for question '
             f'{escape(label)}\n')

@@ -94,9 +94,10 @@ def _own_assignment(assignment_id) -> Assignment:
     return assignment
 
 
-def _load_for_scoring(assignment) -> None:
-    """Everything the scoring page shows and its services read, loaded at once."""
-    loading.load_content(assignment.application, documents=True)
+def _load_for_scoring(assignment, *, answers: bool = True) -> None:
+    """Everything the scoring page shows and its services read, loaded at once (the answers as objects unless the
+    page reads them as plain rows)."""
+    loading.load_content(assignment.application, documents=True, answers=answers)
     loading.load_work([assignment])
 
 
@@ -109,8 +110,9 @@ def _application_for_moderation(application_id) -> Application:
 
 
 def _load_for_moderation(application) -> None:
-    """The application's content and every evaluator's scores and assessments, loaded at once."""
-    loading.load_content(application)
+    """The application's content (its answers read as plain rows by the page) and every evaluator's scores and
+    assessments, loaded at once."""
+    loading.load_content(application, answers=False)
     loading.load_assignments(application)
 
 
@@ -132,7 +134,8 @@ def score(assignment_id):
         body = kept_content.kept(at)
         if body is not None:
             return render_template("evaluation/score.html", title=title, body=body)
-    _load_for_scoring(assignment)
+    # the panel's pages read the answers as objects; this page shows them from plain rows
+    _load_for_scoring(assignment, answers=assignment.as_panel)
     if assignment.as_panel and request.method == "GET":
         from .panel_routes import first_answer_page
         return first_answer_page(assignment)
@@ -156,6 +159,8 @@ def score(assignment_id):
         ).all()
     template = "evaluation/score_panel.html" if assignment.as_panel else "evaluation/score.html"
     context = dict(title=title, assignment=assignment, application=application, form=form, others=others,
+                   answers=None if assignment.as_panel else loading.answer_texts(application.id),
+                   answer_of=markup.answer_of,
                    deadline=evaluation_deadline(application.round),
                    clock=evaluation_clock(application.round, application),
                    automatic_standard_result=automatic_standard_result,
@@ -243,7 +248,8 @@ def moderate(application_id):
     body = Markup(render_template(  # nosec B704
         "evaluation/_moderate_body.html", title=title, application=application, form=form, results=results,
         ready=ready, versions=versions, conflicts=conflicts, clock=evaluation_clock(application.round, application),
-        moderated_scores=moderated_scores, automatic_standard_result=automatic_standard_result,
+        moderated_scores=moderated_scores, answers=loading.answer_texts(application.id),
+        automatic_standard_result=automatic_standard_result,
         moderation_questions=markup.moderation_questions, moderation_standards=markup.moderation_standards,
         evaluation_clock=markup.evaluation_clock, can_edit=application.round.status is RoundStatus.in_evaluation))
     if at is not None:
