@@ -284,6 +284,29 @@ def measure(port: int, path: str, cookies: dict | None, requests: int, clients: 
     }
 
 
+def measure_afresh(port: int, path: str, cookies: dict | None, requests: int) -> dict:
+    """The page made afresh, as on its first view after any change in its council: before each request the
+    worker forgets every page part it keeps (/_bench/forget, untimed), and the baseline page with as many
+    queries is timed in turn, so the ratio of the two medians compares like with like. Latency one request at
+    a time; meaningful with one worker (with more, the forgetting reaches only one of them)."""
+    page_ms, baseline_ms, queries = [], [], None
+    for _ in range(requests):
+        request(port, "GET", "/_bench/forget")
+        started = time.perf_counter()
+        status, headers, _ = request(port, "GET", path, cookies)
+        page_ms.append((time.perf_counter() - started) * 1000)
+        queries = _query_count(headers)
+        started = time.perf_counter()
+        request(port, "GET", f"/_bench/baseline?queries={queries}")
+        baseline_ms.append((time.perf_counter() - started) * 1000)
+    page_ms.sort()
+    page_p50, baseline_p50 = statistics.median(page_ms), statistics.median(baseline_ms)
+    return {"afresh_queries": queries, "afresh_p50_ms": round(page_p50, 1),
+            "afresh_p95_ms": round(page_ms[max(0, int(len(page_ms) * 0.95) - 1)], 1),
+            "afresh_baseline_p50_ms": round(baseline_p50, 1),
+            "afresh_latency_ratio": round(baseline_p50 / page_p50, 2) if page_p50 else None}
+
+
 # ---- one run
 
 
@@ -351,6 +374,8 @@ def run_size(size: str, workers: int, args, available: set[str]) -> dict:
                                  count, clients, seconds)
                 row["layout_baseline_rps"] = layout["rps"]
                 row["rps_ratio_to_layout"] = round(row["rps"] / layout["rps"], 2) if layout["rps"] else None
+                if workers == 1 and "bench_forget" in available:
+                    row.update(measure_afresh(server.port, path, sessions.get(who), count))
             row.update(verdicts(row))
             results.append(row)
             print(f"  {name:<44} {row['status']} q={_queries_text(row):<3} p50={row['p50_ms']:>8} "
@@ -377,6 +402,13 @@ def print_table(runs: list[dict]) -> None:
             print(f"{row['page']:<44} {_queries_text(row):>3} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['rps']:>7} "
                   f"{row['baseline_rps']:>8} {row['rps_ratio']:>6} {str(row.get('rps_ratio_to_layout', '')):>6}  "
                   f"{verdict}")
+        afresh = [row for row in run["pages"] if "afresh_p50_ms" in row]
+        if afresh:
+            print(f"\n  made afresh (every kept part forgotten before each request; latency, one at a time):")
+            print(f"  {'page':<42} {'q':>3} {'p50 ms':>8} {'p95 ms':>8} {'base p50':>8} {'ratio':>6}")
+            for row in afresh:
+                print(f"  {row['page']:<42} {row['afresh_queries']:>3} {row['afresh_p50_ms']:>8} "
+                      f"{row['afresh_p95_ms']:>8} {row['afresh_baseline_p50_ms']:>8} {row['afresh_latency_ratio']:>6}")
     by_page: dict = {}
     for run in runs:
         for row in run["pages"]:
@@ -421,6 +453,17 @@ def print_markdown(runs: list[dict]) -> None:
             shown = "ok" if verdict == "ok" else f"**{verdict.lower()}**"
             print(f"| {row['page']} | {_queries_text(row)} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {row['rps']} | "
                   f"{ratio} | {layout} | {shown} |")
+        afresh = [row for row in run["pages"] if "afresh_p50_ms" in row]
+        if afresh:
+            print("\nThe same pages made afresh (the worker forgets every page part it keeps before each request, "
+                  "as on a page's first view after any change in its council); latency one request at a time, "
+                  "against the baseline page with as many queries timed in turn:\n")
+            print("| page | queries | p50 ms | p95 ms | baseline p50 ms | latency ratio to baseline |")
+            print("|---|---|---|---|---|---|")
+            for row in afresh:
+                print(f"| {row['page']} | {row['afresh_queries']} | {_ms(row['afresh_p50_ms'])} | "
+                      f"{_ms(row['afresh_p95_ms'])} | {_ms(row['afresh_baseline_p50_ms'])} | "
+                      f"{row['afresh_latency_ratio']} |")
 
 
 def main() -> None:

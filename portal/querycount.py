@@ -76,3 +76,13 @@ def init_app(app: Flask) -> None:
             if request.args.get("layout"):
                 return render_template("layout.html", title="Baseline")
             return Response(f"baseline: {queries} queries\n", mimetype="text/plain")
+
+        @app.route("/_bench/forget")
+        @csrf.exempt
+        def bench_forget():
+            """The benchmark's way to see a page made afresh, as on its first view after any change in the
+            council: this worker forgets every page part it keeps (portal.kept)."""
+            from portal.kept import forget
+
+            forget(app)
+            return Response("forgotten\n", mimetype="text/plain")

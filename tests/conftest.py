@@ -14,6 +14,7 @@ from portal import clock, create_app
 from portal.auth.models import Role
 from portal.demo import at, build_isf_system, create_staff, ensure_authority
 from portal.extensions import db as _db
+from portal.kept import forget as forget_kept
 
 TEST_DB_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -54,10 +55,7 @@ def db(app):
     yield _db
     _db.session.rollback()
     _db.session.remove()
-    app.extensions.pop("commissioning_dashboard_figures", None)  # figures kept by the worker belong to this data
-    app.extensions.pop("commissioning_round_pages", None)
-    app.extensions.pop("evaluation_work_lists", None)
-    app.extensions.pop("evaluation_scoring_pages", None)
+    forget_kept(app)  # page parts kept by the worker belong to this data
     tables = [t for t in reversed(_db.metadata.sorted_tables)]
     if _db.engine.dialect.name == "postgresql":
         _db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -137,9 +137,16 @@ def test_query_count_header_and_baseline_only_in_the_bench_configuration(app, mo
     assert bench.get("/_bench/baseline?queries=2&layout=1").headers["X-Query-Count"] == "2"
     # counting starts before every other hook (loading the signed-in user, the idle-session check...)
     assert bench.application.before_request_funcs[None][0].__name__ == "start_counting"
+    # the benchmark's page made afresh: the worker forgets every page part it keeps
+    from portal.kept import stores
+    for name in stores():
+        bench.application.extensions[name] = {"a page": "kept"}
+    assert bench.get("/_bench/forget").status_code == 200
+    assert not any(name in bench.application.extensions for name in stores())
 
     monkeypatch.setenv("SECRET_KEY", "test-only")
     production = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://").test_client()
     assert production.get("/_bench/baseline?queries=4").status_code == 404
+    assert production.get("/_bench/forget").status_code == 404
     assert "X-Query-Count" not in production.get("/call-off-lists/").headers
     assert "X-Query-Count" not in app.test_client().get("/_bench/baseline").headers  # the test settings: off too

@@ -183,6 +183,13 @@ class LogSummary:
 #: its staff as _staff_text then, summary)}
 _summaries: dict[int, tuple[int, str, str | None, LogSummary]] = {}
 
+
+
+def forget_summaries() -> None:
+    """Forget every council's kept summary (portal.kept.forget)."""
+    _summaries.clear()
+
+
 #: how the summary's statement writes the council's staff: "id<US>name" for each, joined by <RS>, in any order
 _UNIT, _RECORD = "\x1f", "\x1e"
 
