@@ -17,8 +17,13 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_object", "object_type", "object_id"),
         # a council's log newest first, and its filter choices, without reading every event
         Index("ix_audit_events_authority_time", "authority_id", "occurred_at", "id"),
-        Index("ix_audit_events_authority_action", "authority_id", "action"),
-        Index("ix_audit_events_authority_object_type", "authority_id", "object_type"),
+        # a council's log filtered by action, kind of record (and its number) or who acted: each filter's events
+        # newest first and counted from the index alone (the actions and kinds of record offered, too)
+        Index("ix_audit_events_authority_action_time", "authority_id", "action", "occurred_at", "id"),
+        Index("ix_audit_events_authority_type_time", "authority_id", "object_type", "occurred_at", "id"),
+        Index("ix_audit_events_authority_object_time", "authority_id", "object_type", "object_id", "occurred_at",
+              "id"),
+        Index("ix_audit_events_authority_actor_time", "authority_id", "actor_id", "occurred_at", "id"),
         # a council's newest event (the commissioning dashboard's sections are kept while it is the same)
         Index("ix_audit_events_authority_newest", "authority_id", "id"),
     )

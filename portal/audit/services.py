@@ -267,7 +267,7 @@ def _choices(authority_id: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple
     order, SELECT DISTINCT's answer) and the council's staff, (id, name) by name.
 
     Actions and kinds of record are read with a recursive query that jumps from each value to the next one in
-    the council's index on that column (ix_audit_events_authority_action, ..._object_type): a few dozen index
+    the council's index on that column (ix_audit_events_authority_action_time, ..._type_time): a few dozen index
     look-ups, where DISTINCT reads every event of the council (140,000 in the benchmark's national DPS). "Who"
     offers the council's own staff: in a national DPS thousands of provider users act in the log, too many for
     a list (find a provider's events by the kind of record and its number instead).
