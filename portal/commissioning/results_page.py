@@ -24,7 +24,7 @@ from portal.onboarding.models import (
     Organisation,
     StandardResponse,
 )
-from portal.pagination import KnownTotalPagination
+from portal.pagination import KnownTotalPagination, pagination_markup
 from portal.templating import pass_fail, points
 from portal.urls import ID, url_pattern
 
@@ -329,8 +329,7 @@ def result_rows(applications: list[EvaluatedApplication], results: dict) -> Mark
 
 def pagination_nav(page, round_id: int) -> Markup:
     """The page links under the table: the pagination macro's markup for this page of results."""
-    macro = current_app.jinja_env.get_template("publication/_pagination.html").module.pagination
-    return macro(page, "commissioning.results", {"round_id": round_id}, label="Pages of results")
+    return pagination_markup(page, "commissioning.results", {"round_id": round_id}, label="Pages of results")
 
 
 @dataclass(slots=True)

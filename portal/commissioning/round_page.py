@@ -12,7 +12,7 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from portal.clock import format_date, london, now
 from portal.evaluation.models import Assignment
 from portal.extensions import db
-from portal.pagination import KnownTotalPagination
+from portal.pagination import KnownTotalPagination, pagination_markup
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation
 from portal.urls import ID, url_pattern
 
@@ -177,8 +177,8 @@ def round_view(round_, page_number: int, per_page: int) -> RoundView:
     section = Markup(render_template("evaluation/_round_evaluation.html", round=round_, evaluation_clocks=clocks))
     nav = ""
     if applications:
-        macro = current_app.jinja_env.get_template("publication/_pagination.html").module.pagination
-        nav = macro(page, "commissioning.round", {"round_id": round_.id}, label="Pages of submitted applications")
+        nav = pagination_markup(page, "commissioning.round", {"round_id": round_.id},
+                                label="Pages of submitted applications")
     view = RoundView(counts, page, applications, rows, clocks, round_extensions(round_), section, nav)
     if len(kept_pages) >= KEPT_PAGES:
         kept_pages.clear()

@@ -12,7 +12,7 @@ which follows them) are read every time.
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, get_template_attribute, request
+from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, exists, func, select
@@ -23,6 +23,7 @@ from portal.clock import london, now
 from portal.commissioning.dashboard import COUNCIL_HEAD
 from portal.commissioning.models import Round
 from portal.extensions import db
+from portal.pagination import pagination_markup
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
 from . import markup
@@ -276,8 +277,7 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
     body = markup.work_list_rounds(
         found.rounds, found.progress,
         lambda round_, application=None: evaluation_clock(round_, application, extensions))
-    body += get_template_attribute("publication/_pagination.html", "pagination")(
-        found.page, "evaluation.work_list", label="Pages of your evaluations")
+    body += pagination_markup(found.page, "evaluation.work_list", label="Pages of your evaluations")
     rounds = list(found.rounds)
     if newest is not None and all(round_.system.authority_id == evaluator.authority_id for round_ in rounds):
         closing = [round_.closes_at for round_ in rounds if round_.closes_at > moment]
