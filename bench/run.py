@@ -12,7 +12,8 @@ gunicorn on 127.0.0.1 with the bench configuration (PORTAL_CONFIG=bench: X-Query
 /_bench/baseline page), signs in the generated accounts, and for every page measures the SQL queries per
 request, p50 and p95 latency (one request at a time) and requests per second (several clients at once).
 The baseline page runs the same number of trivial queries, so each page's throughput is also reported as a
-ratio to it, which is steadier than raw figures on a busy machine. Each row gets a verdict against every
+ratio to it, which is steadier than raw figures on a busy machine: an HTML page and its baselines take turns of
+a quarter of a second at being measured, over the same seconds. Each row gets a verdict against every
 target of bench/README.md. Prints a table (with --markdown, also the README's table); writes JSON to
 bench/results/ with the machine's load average before and after.
 """
@@ -232,8 +233,8 @@ def _query_count(headers) -> int:
 
 
 def measure(port: int, path: str, cookies: dict | None, requests: int, clients: int,
-            min_seconds: float = 0.0) -> dict:
-    """Latency one request at a time, then throughput with `clients` at once.
+            min_seconds: float = 0.0, with_throughput: bool = True) -> dict:
+    """Latency one request at a time, then (with_throughput) throughput with `clients` at once.
 
     The throughput phase sends at least `requests` requests and keeps going until `min_seconds` have passed:
     a fast page (the baseline answers a request in about 1 ms) would otherwise be timed over a few dozen
@@ -252,24 +253,7 @@ def measure(port: int, path: str, cookies: dict | None, requests: int, clients: 
     # time, which is reported too); the baseline runs as many as this
     queries = _query_count(headers)
     latencies.sort()
-    done = []
-
-    def client(count):
-        sent = 0
-        while sent < count or time.perf_counter() - started < min_seconds:
-            request(port, "GET", path, cookies)
-            done.append(1)
-            sent += 1
-
-    per_client = max(1, requests // clients)
-    threads = [threading.Thread(target=client, args=(per_client,)) for _ in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    return {
+    result = {
         "status": status,
         "bytes": len(body),
         "queries": queries,
@@ -277,11 +261,53 @@ def measure(port: int, path: str, cookies: dict | None, requests: int, clients: 
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 1),
         "max_ms": round(latencies[-1], 1),
-        "rps": round(len(done) / elapsed, 1),
-        "rps_requests": len(done),
-        "rps_seconds": round(elapsed, 2),
         "requests": requests,
     }
+    if with_throughput:
+        result.update(throughput_in_turn(port, [(path, cookies)], requests, clients, min_seconds)[0])
+    return result
+
+
+#: how long each turn of throughput_in_turn lasts
+TURN_SECONDS = 0.25
+
+
+def throughput_in_turn(port: int, targets: list[tuple[str, dict | None]], requests: int, clients: int,
+                       min_seconds: float = 0.0) -> list[dict]:
+    """Requests per second of each (path, cookies), `clients` sending at once, the targets taking turns of
+    TURN_SECONDS until each has had at least `requests` requests and `min_seconds` of time.
+
+    A page and its baselines measured in turn over the same seconds share whatever else the machine is doing,
+    so their ratio holds on a busy machine; measured one after the other over a few seconds each, a pause of
+    the machine during one of them moved a ratio by a tenth.
+    """
+    counts = [0] * len(targets)
+    seconds = [0.0] * len(targets)
+
+    def turn(index: int) -> None:
+        path, cookies = targets[index]
+        done = []
+
+        def client():
+            while time.perf_counter() < until:
+                request(port, "GET", path, cookies)
+                done.append(1)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        started = time.perf_counter()
+        until = started + TURN_SECONDS
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        counts[index] += len(done)
+        seconds[index] += time.perf_counter() - started
+
+    while any(c < requests or s < min_seconds for c, s in zip(counts, seconds)):
+        for index in range(len(targets)):
+            turn(index)
+    return [{"rps": round(c / s, 1), "rps_requests": c, "rps_seconds": round(s, 2)}
+            for c, s in zip(counts, seconds)]
 
 
 def measure_afresh(port: int, path: str, cookies: dict | None, requests: int) -> dict:
@@ -362,18 +388,31 @@ def run_size(size: str, workers: int, args, available: set[str]) -> dict:
             row["path"] = path
             count = {HTML: args.requests, EXPORT: max(5, args.requests // 10), PDF: 3}[kind]
             seconds = args.throughput_seconds if kind == HTML else 0.0
-            row.update(measure(server.port, path, sessions.get(who), count, clients if kind == HTML else 2, seconds))
-            baseline = measure(server.port, f"/_bench/baseline?queries={max(row['queries'], 0)}", None,
-                               count, clients if kind == HTML else 2, seconds)
+            baseline_path = f"/_bench/baseline?queries={{queries}}"
+            if kind == HTML:
+                # latency one request at a time, then the page, the baseline with as many queries and the layout
+                # baseline (the same plus the portal's empty page layout: the least any HTML page costs) take
+                # turns at being sent requests by several clients at once, over the same seconds
+                row.update(measure(server.port, path, sessions.get(who), count, clients, with_throughput=False))
+                queries = max(row["queries"], 0)
+                baseline = measure(server.port, baseline_path.format(queries=queries), None, count, clients,
+                                   with_throughput=False)
+                page_rps, baseline_rps, layout_rps = throughput_in_turn(
+                    server.port, [(path, sessions.get(who)), (baseline_path.format(queries=queries), None),
+                                  (baseline_path.format(queries=queries) + "&layout=1", None)],
+                    count, clients, seconds)
+                row.update(page_rps)
+                baseline.update(baseline_rps)
+                row["layout_baseline_rps"] = layout_rps["rps"]
+                row["rps_ratio_to_layout"] = round(row["rps"] / layout_rps["rps"], 2) if layout_rps["rps"] else None
+            else:
+                row.update(measure(server.port, path, sessions.get(who), count, 2))
+                baseline = measure(server.port, baseline_path.format(queries=max(row["queries"], 0)), None,
+                                   count, 2)
             row["baseline_p50_ms"] = baseline["p50_ms"]
             row["baseline_rps"] = baseline["rps"]
             row["rps_ratio"] = round(row["rps"] / baseline["rps"], 2) if baseline["rps"] else None
             if kind == HTML:
-                # the same queries plus the portal's empty page layout: the least any HTML page costs
-                layout = measure(server.port, f"/_bench/baseline?queries={max(row['queries'], 0)}&layout=1", None,
-                                 count, clients, seconds)
-                row["layout_baseline_rps"] = layout["rps"]
-                row["rps_ratio_to_layout"] = round(row["rps"] / layout["rps"], 2) if layout["rps"] else None
                 if workers == 1 and "bench_forget" in available:
                     row.update(measure_afresh(server.port, path, sessions.get(who), count))
             row.update(verdicts(row))
