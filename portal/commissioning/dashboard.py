@@ -5,14 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 
-from flask import current_app, render_template, request
+from flask import render_template
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
-from portal.audit.models import AuditEvent
 from portal.clock import format_date, london, now
 from portal.extensions import db
+from portal.kept import Store, stamp
 
 from .models import Membership, MembershipStatus, MembershipZone, PurchasingSystem, Round, ZoneAdmission, today
 
@@ -83,12 +83,6 @@ def system_overviews(systems: list[PurchasingSystem]) -> dict[int, SystemOvervie
     return overviews
 
 
-#: a council's newest audit event (its number and hash), from the council's index on audit_events
-#: (ix_audit_events_authority_newest; built once: see round_page)
-COUNCIL_HEAD = (select(AuditEvent.id, AuditEvent.chain_hash).where(AuditEvent.authority_id == bindparam("authority_id"))
-                 .order_by(AuditEvent.id.desc()).limit(1))
-
-
 @cache
 def _council_systems():
     """The council's systems with their rounds, lots and zones, newest first (built once the models are all
@@ -98,20 +92,9 @@ def _council_systems():
                      selectinload(PurchasingSystem.zones))
             .order_by(PurchasingSystem.created_at.desc()))
 
-#: where each worker keeps each council's dashboard (tests forget it with the data)
-KEPT = "commissioning_dashboard_figures"
 
-
-@dataclass
-class _Kept:
-    """A council's systems and figures as shown at one state of its audit log on one day, from counted_at until
-    valid_until."""
-
-    stamp: tuple
-    counted_at: datetime
-    valid_until: datetime | None
-    #: the systems' sections of the page (commissioning/_dashboard_systems.html)
-    sections: Markup
+#: where each worker keeps each council's dashboard sections (commissioning/_dashboard_systems.html)
+KEPT = Store("commissioning_dashboard_figures")
 
 
 def council_dashboard(authority_id: int) -> Markup:
@@ -120,29 +103,22 @@ def council_dashboard(authority_id: int) -> Markup:
 
     Everything they show (the systems and their settings, lots, zones, rounds and their times, applications and
     their status, evaluation extensions, memberships and their zones, first admissions) is changed only by
-    services that record an audit event for the system's council in the same transaction, and events only join
-    the log, each with a higher number than any before it. So sections kept with the council's newest event
-    (its number and hash) are current while that is still the newest. What the clock changes without anyone
-    acting is in the key too: the day (overdue evaluations, suspensions that end, the chart's line to today),
-    and the next time a round opens or closes (its status; a closed round's drafts leave the pipeline and its
-    evaluation clock starts) ends the sections' life. Activity for other councils leaves them as they are.
-    Each worker keeps the latest sections of each council it has shown."""
-    kept_by_council = current_app.extensions.setdefault(KEPT, {})
-    moment = now()
-    # read before counting: sections made after a later change are kept under an older event, never the reverse
-    newest = db.session.execute(COUNCIL_HEAD, {"authority_id": authority_id}).first()
-    stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root)
-    kept = kept_by_council.get(authority_id)
-    if (kept is None or kept.stamp != stamp or moment < kept.counted_at
-            or (kept.valid_until is not None and moment >= kept.valid_until)):
+    services that record an audit event for the system's council in the same transaction, so sections kept with
+    the council's newest event (portal.kept) are current while that is still the newest. What the clock changes
+    without anyone acting is in the stamp too: the day (overdue evaluations, suspensions that end, the chart's
+    line to today), and the next time a round opens or closes (its status; a closed round's drafts leave the
+    pipeline and its evaluation clock starts) ends the sections' life. Activity for other councils leaves them
+    as they are. Each worker keeps the latest sections of each council it has shown."""
+    at = stamp(authority_id)
+    sections = KEPT.get(authority_id, at)
+    if sections is None:
         systems = db.session.scalars(_council_systems(), {"authority_id": authority_id}).all()
         overviews = system_overviews(systems)
         sections = Markup(render_template("commissioning/_dashboard_systems.html", systems=systems,
                                           overviews=overviews))
-        changes = [t for s in systems for r in s.rounds for t in (r.opens_at, r.closes_at) if t > moment]
-        kept = _Kept(stamp, moment, min(changes, default=None), sections)
-        kept_by_council[authority_id] = kept
-    return kept.sections
+        changes = [t for s in systems for r in s.rounds for t in (r.opens_at, r.closes_at) if t > at.moment]
+        KEPT.put(authority_id, at, sections, min(changes, default=None))
+    return sections
 
 
 def _add_pipeline(overviews: dict[int, SystemOverview], ids: list[int]) -> None:

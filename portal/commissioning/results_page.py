@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from flask import current_app, request
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, cast, func, literal_column, null, select, type_coerce, union_all
 
@@ -16,6 +15,7 @@ from portal.evaluation.models import ModeratedScore, ModeratedStandard
 from portal.evaluation.results import EVALUATED_STATUSES
 from portal.evaluation.scoring import question_points
 from portal.extensions import db
+from portal.kept import stamp
 from portal.onboarding.models import (
     Application,
     ApplicationLot,
@@ -29,6 +29,7 @@ from portal.templating import pass_fail, points
 from portal.urls import ID, url_pattern
 
 from .models import Decision, Lot, MinimumStandard, Question, Section, StandardKind
+from .round_page import KEPT, names_of, same_names
 
 EVALUATED = tuple(ApplicationStatus(status) for status in EVALUATED_STATUSES)
 ZERO = Decimal(0)
@@ -66,13 +67,8 @@ _PAGE = (select(_PAGE_OF.c.id, _PAGE_OF.c.reference, _PAGE_OF.c.status, Organisa
          .outerjoin(ApplicationLot, ApplicationLot.application_id == _PAGE_OF.c.id)
          .outerjoin(Decision, and_(Decision.application_id == _PAGE_OF.c.id, Decision.lot_id == ApplicationLot.lot_id))
          .order_by(_PAGE_OF.c.reference, _PAGE_OF.c.id, ApplicationLot.lot_id))
-#: the page's applications and their providers' names (read on every view of a kept page: a provider renaming itself
-#: records no event of the council), in the order and with the limit of _PAGE_OF
-_NAMES = (select(Application.id, Organisation.legal_name)
-          .join(Organisation, Organisation.id == Application.organisation_id)
-          .where(Application.round_id == bindparam("round_id"), Application.status.in_(EVALUATED))
-          .order_by(Application.reference)
-          .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+#: the page's applications and their providers' names, in the order and with the limit of _PAGE_OF
+_NAMES = names_of(EVALUATED)
 _IDS = bindparam("ids", expanding=True)
 #: what the page's results are computed from, in one query: (0, application, question, agreed score, -),
 #: (1, application, standard, agreed pass (1) or fail (0), -), and the answers to the standards the portal judges
@@ -341,14 +337,6 @@ class ResultsView:
     nav: Markup
 
 
-@dataclass(slots=True)
-class _Kept:
-    stamp: tuple
-    #: the page's applications as (id, provider's name)
-    names: list
-    view: ResultsView
-
-
 def results_view(round_, page_number: int, per_page: int) -> ResultsView:
     """The table of a round whose system does not rank lead providers: its page of applications, their rows and
     the page links, kept by each worker while nothing they show can have changed.
@@ -358,27 +346,17 @@ def results_view(round_, page_number: int, per_page: int) -> ResultsView:
     their references and status (submitting, starting the evaluation, confirming the decisions), the lots they bid
     for and their answers to the standards judged automatically (only while a draft), their agreed scores and
     standards (moderation), the decisions, and the system's questions, standards, lots, scale and pass mark. So
-    the page is kept with the council's newest event, the round's status and the script root, and with its
-    providers' names as read on every view (one query); it is made again when any of them differs."""
-    from .dashboard import COUNCIL_HEAD
-    from .round_page import KEPT, KEPT_PAGES
-
-    # plain rows read on the session's connection (no ORM objects to make); the head is read before the rest: a
-    # page made after a later change is kept under an older event, never the reverse
-    connection = db.session.connection()
-    newest = connection.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
-    stamp = (tuple(newest) if newest else None, request.script_root, round_.status)
-    kept_pages = current_app.extensions.setdefault(KEPT, {})
+    the page is kept with the council's newest event and the round's status (portal.kept: with the day and the
+    script root too), and with its providers' names as read on every view (one query); it is made again when any
+    of them differs."""
+    at = stamp(round_.system.authority_id, round_.status)
     key = ("results", round_.id, page_number, per_page)
-    kept = kept_pages.get(key)
-    if kept is not None and kept.stamp == stamp:
-        names = connection.execute(
-            _NAMES, {"round_id": round_.id, "limit": per_page, "offset": (page_number - 1) * per_page}).all()
-        if names == kept.names:
-            return kept.view
+    kept = KEPT.get(key, at)
+    if kept is not None:
+        names, view = kept
+        if same_names(names, _NAMES, round_.id, page_number, per_page):
+            return view
     page, results = evaluated_applications(round_, page_number, per_page)
     view = ResultsView(page, result_rows(page.items, results), pagination_nav(page, round_.id))
-    if len(kept_pages) >= KEPT_PAGES:
-        kept_pages.clear()
-    kept_pages[key] = _Kept(stamp, [(a.id, a.legal_name) for a in page.items], view)
+    KEPT.put(key, at, ([(a.id, a.legal_name) for a in page.items], view))
     return view

@@ -5,13 +5,14 @@ loop, the same markup the template wrote."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, render_template, request
+from flask import render_template
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, func, select
 
-from portal.clock import format_date, london, now
+from portal.clock import format_date
 from portal.evaluation.models import Assignment
 from portal.extensions import db
+from portal.kept import Store, stamp
 from portal.pagination import KnownTotalPagination, pagination_markup
 from portal.onboarding.models import Application, ApplicationLot, ApplicationStatus, Organisation
 from portal.urls import ID, url_pattern
@@ -32,13 +33,27 @@ _PAGE = (select(Application.id, Application.reference, Application.status, Appli
          .where(Application.round_id == bindparam("round_id"), Application.status.in_(LISTED))
          .order_by(Application.reference)
          .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
-#: the providers' names on a page of _PAGE (read on every view of a kept page: a provider renaming itself records no
-#: event of the council)
-_NAMES = (select(Application.id, Organisation.legal_name)
-          .join(Organisation, Organisation.id == Application.organisation_id)
-          .where(Application.round_id == bindparam("round_id"), Application.status.in_(LISTED))
-          .order_by(Application.reference)
-          .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+def names_of(statuses):
+    """The providers' names on a page of a round's applications in these statuses by reference, as (application
+    id, name): read on every view of a kept page, since a provider renaming itself records no event of the
+    council (built once for each page that lists applications)."""
+    return (select(Application.id, Organisation.legal_name)
+            .join(Organisation, Organisation.id == Application.organisation_id)
+            .where(Application.round_id == bindparam("round_id"), Application.status.in_(statuses))
+            .order_by(Application.reference)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+def same_names(names, statement, round_id: int, page_number: int, per_page: int) -> bool:
+    """Whether the page's providers' names (statement: names_of) are still `names`, as kept with the page."""
+    return db.session.connection().execute(
+        statement, {"round_id": round_id, "limit": per_page, "offset": (page_number - 1) * per_page}).all() == names
+
+
+#: the providers' names on a page of _PAGE
+_NAMES = names_of(LISTED)
 _LOTS = (select(ApplicationLot.application_id, ApplicationLot.lot_id, Lot.number, Decision.outcome)
          .join(Lot, Lot.id == ApplicationLot.lot_id)
          .outerjoin(Decision, and_(Decision.application_id == ApplicationLot.application_id,
@@ -115,19 +130,8 @@ class RoundView:
     nav: Markup | str = ""
 
 
-@dataclass
-class _Kept:
-    stamp: tuple
-    counted_at: datetime
-    #: the page's listed applications as (id, provider's name), read again on each view
-    names: list
-    view: RoundView
-
-
-#: where each worker keeps the round pages' parts (tests forget it with the data)
-KEPT = "commissioning_round_pages"
-#: how many pages of rounds a worker keeps: past it, it starts again
-KEPT_PAGES = 500
+#: where each worker keeps the round pages' parts, and the results tables (results_page)
+KEPT = Store("commissioning_round_pages")
 
 
 def round_view(round_, page_number: int, per_page: int) -> RoundView:
@@ -137,7 +141,7 @@ def round_view(round_, page_number: int, per_page: int) -> RoundView:
     What they show is the round's applications by status, the page of listed applications (their references,
     status, times of submission, lots and their decisions, evaluators and what they have submitted), the round's
     extensions and evaluation clock: all changed only by services that record an audit event for the round's
-    council in the same transaction (see dashboard.council_dashboard; submitting, reopening, withdrawing,
+    council in the same transaction (portal.kept; submitting, reopening, withdrawing,
     starting the evaluation, assessing the applications received and confirming the decisions each record one).
     The one exception is the providers' names: a provider renaming itself records no event of the council. So
     the parts are kept with the council's newest event, the round's status and the day (the clocks count working
@@ -145,26 +149,16 @@ def round_view(round_, page_number: int, per_page: int) -> RoundView:
     when any of them differs."""
     from portal.evaluation.deadlines import round_evaluation_clocks
 
-    from .dashboard import COUNCIL_HEAD
     from .services import round_extensions
 
-    moment = now()
-    # plain rows read on the session's connection (no ORM objects to make); the head is read before the rest:
-    # parts made after a later change are kept under an older event, never the reverse
-    connection = db.session.connection()
-    newest = connection.execute(COUNCIL_HEAD, {"authority_id": round_.system.authority_id}).first()
-    stamp = (tuple(newest) if newest else None, london(moment).date(), request.script_root, round_.status)
-    kept_pages = current_app.extensions.setdefault(KEPT, {})
+    at = stamp(round_.system.authority_id, round_.status)
     key = (round_.id, page_number, per_page)
-    kept = kept_pages.get(key)
+    kept = KEPT.get(key, at)
     sealed = round_.bids_sealed
-    if kept is not None and kept.stamp == stamp and moment >= kept.counted_at and sealed == (kept.view.page is None):
-        if sealed:
-            return kept.view
-        names = connection.execute(
-            _NAMES, {"round_id": round_.id, "limit": per_page, "offset": (page_number - 1) * per_page}).all()
-        if names == kept.names:
-            return kept.view
+    if kept is not None and sealed == (kept[1].page is None):
+        names, view = kept
+        if sealed or same_names(names, _NAMES, round_.id, page_number, per_page):
+            return view
     counts = status_counts(round_)
     page = None
     if not sealed:
@@ -180,9 +174,7 @@ def round_view(round_, page_number: int, per_page: int) -> RoundView:
         nav = pagination_markup(page, "commissioning.round", {"round_id": round_.id},
                                 label="Pages of submitted applications")
     view = RoundView(counts, page, applications, rows, clocks, round_extensions(round_), section, nav)
-    if len(kept_pages) >= KEPT_PAGES:
-        kept_pages.clear()
-    kept_pages[key] = _Kept(stamp, moment, [(a.id, a.legal_name) for a in applications], view)
+    KEPT.put(key, at, ([(a.id, a.legal_name) for a in applications], view))
     return view
 
 

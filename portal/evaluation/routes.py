@@ -13,6 +13,7 @@ from portal.clock import add_working_days
 from portal.commissioning.models import Round, RoundStatus
 from portal.core import DomainError, carry_out
 from portal.extensions import db
+from portal.kept import stamp
 from portal.onboarding.models import Application
 
 from . import bp, loading, markup, services
@@ -126,12 +127,11 @@ def score(assignment_id):
         abort(403)
     application = assignment.application
     title = f"Score {application.organisation.legal_name}"
-    at = None
+    key, at = ("score", assignment.id), None
     if request.method == "GET" and not assignment.as_panel:
         # the page's content is kept while nothing it shows can have changed (evaluation/kept.py)
-        at = kept_content.stamp(("score", assignment.id), application.round.system.authority_id,
-                                application.organisation.legal_name)
-        body = kept_content.kept(at)
+        at = stamp(application.round.system.authority_id, application.organisation.legal_name)
+        body = kept_content.kept(key, at)
         if body is not None:
             return render_template("evaluation/score.html", title=title, body=body)
     # the panel's pages read the answers as objects; this page shows them from plain rows
@@ -171,7 +171,7 @@ def score(assignment_id):
     # the page's content as its template wrote it (autoescaped), placed in the layout
     body = Markup(render_template("evaluation/_score_body.html", **context))  # nosec B704
     if at is not None:
-        body = kept_content.keep(at, body, application.round.closes_at)
+        body = kept_content.keep(key, at, body, application.round.closes_at)
     # the layout writes the error summary from the form
     return render_template(template, title=title, form=form, body=body)
 
@@ -220,12 +220,11 @@ def moderate(application_id):
         abort(404)
     title = f"Moderate {application.organisation.legal_name}"
     posted = request.method == "POST"
-    at = None
+    key, at = ("moderate", application.id), None
     if not posted:
         # the page's content is kept while nothing it shows can have changed (evaluation/kept.py)
-        at = kept_content.stamp(("moderate", application.id), application.round.system.authority_id,
-                                application.organisation.legal_name)
-        body = kept_content.kept(at)
+        at = stamp(application.round.system.authority_id, application.organisation.legal_name)
+        body = kept_content.kept(key, at)
         if body is not None:
             return render_template("evaluation/moderate.html", title=title, application=application, body=body)
     _load_for_moderation(application)
@@ -253,7 +252,7 @@ def moderate(application_id):
         moderation_questions=markup.moderation_questions, moderation_standards=markup.moderation_standards,
         evaluation_clock=markup.evaluation_clock, can_edit=application.round.status is RoundStatus.in_evaluation))
     if at is not None:
-        body = kept_content.keep(at, body, application.round.closes_at)
+        body = kept_content.keep(key, at, body, application.round.closes_at)
     # the layout writes the error summary from the form
     return render_template("evaluation/moderate.html", title=title, application=application, form=form, body=body)
 

@@ -12,17 +12,15 @@ which follows them) are read every time.
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.audit.models import AuditEvent
-from portal.clock import london, now
-from portal.commissioning.dashboard import COUNCIL_HEAD
 from portal.commissioning.models import Round
 from portal.extensions import db
+from portal.kept import Store, council_head, stamp
 from portal.pagination import pagination_markup
 from portal.onboarding.models import Application, ApplicationStatus, Organisation
 
@@ -183,13 +181,11 @@ def work_list(evaluator_id: int, page: int, per_page: int) -> WorkList:
     return WorkList(pagination, rounds, progress)
 
 
-#: where each worker keeps the evaluators' work list pages (tests forget it with the data)
-KEPT = "evaluation_work_lists"
-#: how many pages a worker keeps (some 30 kB each): past it, it starts again
-KEPT_PAGES = 500
+#: where each worker keeps the evaluators' work list pages (some 30 kB each)
+KEPT = Store("evaluation_work_lists")
 
 #: a council's events from a given one on, newest first: number, hash, who and what (from the council's index,
-#: ix_audit_events_authority_newest, as COUNCIL_HEAD)
+#: ix_audit_events_authority_newest, as portal.kept.COUNCIL_HEAD)
 _COUNCIL_EVENTS_SINCE = (select(AuditEvent.id, AuditEvent.chain_hash, AuditEvent.actor_id, AuditEvent.action)
                          .where(AuditEvent.authority_id == bindparam("authority_id"),
                                 AuditEvent.id >= bindparam("since"))
@@ -205,14 +201,12 @@ _MOST_EVENTS = 50
 
 
 @dataclass(slots=True)
-class _Kept:
-    """One page of an evaluator's work list as shown at one state of the council's audit log (head: its newest
-    event's number and hash) on one day, from counted_at until valid_until (when one of its rounds closes)."""
+class _Page:
+    """One page of an evaluator's work list as kept (portal.kept: with the day, until one of its rounds closes)."""
 
+    #: the number and hash of the council's newest event the page is known to be current at (moves on as
+    #: _still_shown looks through the events since)
     head: tuple
-    day: tuple
-    counted_at: datetime
-    valid_until: datetime | None
     #: the rounds the page spans and how many of the first one's assignments come before the page
     spanned: tuple
     #: (assignment id, provider's name) of each row, in order
@@ -221,7 +215,7 @@ class _Kept:
     body: Markup
 
 
-def _still_shown(kept: _Kept, evaluator, per_page: int, events: list) -> bool:
+def _still_shown(kept: _Page, evaluator, per_page: int, events: list) -> bool:
     """Whether a kept page still shows what is there, given the council's events since its own (newest first):
     no event since but others' work it does not show, and the same providers in the same order."""
     # the kept event comes last (gone or changed: the log is not the one the page was made from)
@@ -248,30 +242,27 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
     declarations and their decisions, extensions, the round's evaluation starting, its decisions and
     publication, the applications' submission, withdrawal and decisions, the system's title and kind. An
     evaluator is assigned only in their own council's rounds, so the page is kept with that council's newest
-    event (see dashboard.council_dashboard) and the day (the clocks count working days to today), until the
+    event (portal.kept) and the day (the clocks count working days to today), until the
     next of its rounds closes (the bids are unsealed and the clock starts). While other evaluators score, it
     is kept through the events of their work that it does not show (_OTHERS_ONLY, _NOT_LISTED): any other
     event since is a change it may show. A provider may rename their organisation without a council event,
     so the page's assignments and names, which give its order, are read every time (one query) and the page
     is made again when they differ."""
-    kept_pages = current_app.extensions.setdefault(KEPT, {})
     key = (evaluator.id, page, per_page)
-    kept = kept_pages.get(key)
-    moment = now()
-    day = (london(moment).date(), request.script_root)
-    connection = db.session.connection()
+    # kept with the day and the script root: the council's events since the page's own are looked through instead
+    # of its newest one, read before the rest (a page made after a later change is kept under an older event,
+    # never the reverse)
+    at = stamp(None)
+    kept = KEPT.get(key, at)
     newest = None
-    # the council's events are read before the rest: a page made after a later change is kept under an older
-    # event, never the reverse
-    if kept is not None and kept.day == day and kept.counted_at <= moment and (
-            kept.valid_until is None or moment < kept.valid_until):
-        events = connection.execute(_COUNCIL_EVENTS_SINCE, {"authority_id": evaluator.authority_id,
-                                                            "since": kept.head[0], "most": _MOST_EVENTS + 1}).all()
+    if kept is not None:
+        events = db.session.connection().execute(_COUNCIL_EVENTS_SINCE, {
+            "authority_id": evaluator.authority_id, "since": kept.head[0], "most": _MOST_EVENTS + 1}).all()
         if _still_shown(kept, evaluator, per_page, events):
             return kept.body
         newest = events[0] if events else None
     if newest is None:
-        newest = connection.execute(COUNCIL_HEAD, {"authority_id": evaluator.authority_id}).first()
+        newest = council_head(evaluator.authority_id)
     found = work_list(evaluator.id, page, per_page)
     extensions = extensions_for({round_.id for round_ in found.rounds})
     body = markup.work_list_rounds(
@@ -280,10 +271,7 @@ def work_list_body(evaluator, page: int, per_page: int) -> Markup:
     body += pagination_markup(found.page, "evaluation.work_list", label="Pages of your evaluations")
     rounds = list(found.rounds)
     if newest is not None and all(round_.system.authority_id == evaluator.authority_id for round_ in rounds):
-        closing = [round_.closes_at for round_ in rounds if round_.closes_at > moment]
+        closing = [round_.closes_at for round_ in rounds if round_.closes_at > at.moment]
         listed = [(a.id, a.application.legal_name) for a in found.page.items]
-        if len(kept_pages) >= KEPT_PAGES:
-            kept_pages.clear()
-        kept_pages[key] = _Kept(tuple(newest[:2]), day, moment, min(closing, default=None), found.page.spanned,
-                                listed, body)
+        KEPT.put(key, at, _Page(tuple(newest[:2]), found.page.spanned, listed, body), min(closing, default=None))
     return body

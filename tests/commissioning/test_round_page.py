@@ -88,7 +88,7 @@ def test_the_kept_rows_show_every_change_at_once_and_are_the_rows_written_afresh
     with count_queries() as kept:
         assert main() == first
     assert kept[0] < made[0]  # the lots, progress and extensions not read again
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     assert main() == first  # made afresh: the same page
     assert "0 of 1" in text_of(first) and "Waiting for evaluators" in first
 
@@ -249,7 +249,7 @@ def test_the_written_back_link_and_kept_page_links_are_what_the_macros_wrote(
         assert 'class="govuk-back-link"' in pages[0] and 'aria-label="Pages of results"' in pages[2]
         with app.test_request_context(round_url):
             login_user(council.commissioner)
-            app.extensions.pop(KEPT)
+            app.extensions.pop(KEPT.name)
             view = round_view(round_, number, 1)
             expected = render_template_string(
                 old_round, title=f"{round_.system.title}: {round_.name}", round=round_, evaluation_clocks=view.clocks,

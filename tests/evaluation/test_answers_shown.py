@@ -28,7 +28,7 @@ def page(client, path) -> str:
 
 def afresh(app, client, path) -> str:
     """The page with nothing kept: neither the page's content nor any answer's markup."""
-    app.extensions.pop(KEPT, None)
+    app.extensions.pop(KEPT.name, None)
     answer_markup.cache_clear()
     return page(client, path)
 
@@ -97,7 +97,7 @@ def test_the_same_words_are_written_once_for_every_evaluator(app, client, login,
     round_, (changed_one, same_one), changed, emptied = reopened
     login(council.evaluator1)
     client.get("/evaluation/")
-    app.extensions.pop(KEPT, None)
+    app.extensions.pop(KEPT.name, None)
     answer_markup.cache_clear()
     page(client, f"/evaluation/assignments/{assignment_of(same_one, council.evaluator1).id}")
     made = answer_markup.cache_info()

@@ -63,7 +63,7 @@ def test_the_kept_table_is_the_table_made_afresh_and_shows_every_change(app, cli
     with count_queries() as kept:
         assert main() == first
     assert kept[0] < made[0]  # the criteria, the lots and the agreed marks not read again
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     assert main() == first  # made afresh: the same table
     assert "Results per application and lot (2 applications)" in first
     assert "80.00" in row_of(first, "Alder Homecare CIC") and "Not complete" in row_of(first, "Birch Support Ltd")
@@ -103,7 +103,7 @@ def test_the_kept_table_is_the_table_made_afresh_and_shows_every_change(app, cli
     assert "Birch Support Services Ltd" in main()
     # and each kept table is still the one made afresh
     kept_page = main()
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     assert main() == kept_page
 
 

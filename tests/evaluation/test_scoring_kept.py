@@ -32,7 +32,7 @@ def viewer(app, client, path):
 
     def view() -> str:
         shown, again = main(), main()
-        app.extensions.pop(KEPT, None)
+        app.extensions.pop(KEPT.name, None)
         assert shown == again == main()
         return shown
 
@@ -52,14 +52,14 @@ def test_the_kept_scoring_page_shows_every_change_at_once(app, client, login, db
     main, view = viewer(app, client, f"/evaluation/assignments/{work.id}")
 
     main()  # the message of signing in is shown once
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     db.session.expire_all()
     with count_queries() as made:
         first = main()
     with count_queries() as kept:
         assert main() == first
     assert kept[0] < made[0]  # the assignment, the declaration and the council's newest event only
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     assert main() == first
     assert "Score Bloomsbury Home Care LTD" in first and "checked" not in first
 
@@ -140,7 +140,7 @@ def test_a_refused_save_is_never_kept(app, client, login, db, council, in_evalua
     refused = response.get_data(as_text=True)
     assert "govuk-error-summary" in refused and "Short</textarea>" in refused
     assert main() == before  # the saved page, without the refused values
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     assert main() == before
 
 
@@ -152,7 +152,7 @@ def test_the_kept_moderation_page_shows_every_change_at_once(app, client, login,
     main, view = viewer(app, client, path)
 
     main()  # the message of signing in is shown once
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     db.session.expire_all()
     with count_queries() as made:
         first = main()

@@ -32,7 +32,7 @@ def viewer(app, client, path="/evaluation/"):
 
     def view() -> str:
         shown, again = main(), main()
-        app.extensions.pop(KEPT, None)
+        app.extensions.pop(KEPT.name, None)
         assert shown == again == main()
         return shown
 
@@ -57,7 +57,7 @@ def test_the_kept_work_list_shows_every_change_at_once(app, client, login, db, c
     with count_queries() as kept:
         assert main() == first
     assert kept[0] < made[0]  # only the council's newest event and the page's providers read again
-    app.extensions.pop(KEPT)
+    app.extensions.pop(KEPT.name)
     assert main() == first  # made afresh: the same page
     shown = text_of(first)
     assert "Alder Homecare CIC Declare first To do Not yet" in shown
@@ -209,11 +209,11 @@ def test_a_kept_page_made_from_another_log_is_made_again(app, client, login, db,
     login(council.evaluator1)
     main, _ = viewer(app, client)
     first = main()
-    (kept,) = app.extensions[KEPT].values()
+    (kept,) = (entry.content for entry in app.extensions[KEPT.name].values())
     real = number, chain_hash = kept.head
     for other in ((number, "0" * 64), (number + 1000, chain_hash)):
         kept.head = other
         assert main() == first
-        (again,) = app.extensions[KEPT].values()
+        (again,) = (entry.content for entry in app.extensions[KEPT.name].values())
         assert again is not kept and again.head == real  # made again, from the log as it is
         kept = again
