@@ -8,6 +8,11 @@ from portal.demo import complete_application, score_application
 from portal.evaluation import services as evaluation
 from portal.onboarding import services as onboarding
 
+from tests.kept_pages import assert_kept_matches_afresh, assert_kept_reads_less
+
+#: where the round's page starts
+MAIN = '<span class="govuk-caption-l">'
+
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
@@ -58,10 +63,8 @@ def test_the_kept_rows_show_every_change_at_once_and_are_the_rows_written_afresh
     """The rows, clocks and extensions are kept by each worker (round_page.round_view) until the council's log
     moves, the listed applications change, the round's status changes or the day does: each kind of change shows
     on the next view, and a kept page is byte for byte the page made afresh."""
-    from portal.commissioning.round_page import KEPT
     from portal.evaluation.deadlines import extend_evaluation_deadline
     from portal.onboarding.organisations import update_profile
-    from portal.querycount import count_queries
 
     lot1 = system.lots[0]
     round_ = make_round()
@@ -77,19 +80,9 @@ def test_the_kept_rows_show_every_change_at_once_and_are_the_rows_written_afresh
     db.session.commit()
     login(council.commissioner)
     url = f"/commissioning/rounds/{round_.id}"
+    main = lambda: assert_kept_matches_afresh(app, client, url, MAIN)  # noqa: E731
 
-    def main() -> str:
-        page = client.get(url).get_data(as_text=True)
-        return page[page.index('<span class="govuk-caption-l">'):page.index("</main>")]
-
-    db.session.expire_all()
-    with count_queries() as made:
-        first = main()
-    with count_queries() as kept:
-        assert main() == first
-    assert kept[0] < made[0]  # the lots, progress and extensions not read again
-    app.extensions.pop(KEPT.name)
-    assert main() == first  # made afresh: the same page
+    first, _ = assert_kept_reads_less(app, db, client, url, MAIN)  # kept: the lots, progress and extensions not read
     assert "0 of 1" in text_of(first) and "Waiting for evaluators" in first
 
     score_application(applications[0], None, council.commissioner, score=4)  # scored and submitted

@@ -6,12 +6,16 @@ import pytest
 
 from portal.commissioning import services as commissioning
 from portal.commissioning.models import Outcome, StandardKind
-from portal.commissioning.round_page import KEPT
 from portal.demo import complete_application, score_application
 from portal.evaluation import services as evaluation
 from portal.onboarding import services as onboarding
 from portal.onboarding.organisations import update_profile
 from portal.querycount import count_queries
+
+from tests.kept_pages import assert_kept_matches_afresh, assert_kept_reads_less, page_at
+
+#: where the table's page starts
+MAIN = '<span class="govuk-caption-l">'
 
 
 def text_of(html: str) -> str:
@@ -50,21 +54,9 @@ def test_the_kept_table_is_the_table_made_afresh_and_shows_every_change(app, cli
     lot = system.lots[0]
     login(council.commissioner)
     url = f"/commissioning/rounds/{round_.id}/results"
+    main = lambda: page_at(client, url, MAIN)  # noqa: E731
 
-    def main() -> str:
-        response = client.get(url)
-        assert response.status_code == 200
-        page = response.get_data(as_text=True)
-        return page[page.index('<span class="govuk-caption-l">'):page.index("</main>")]
-
-    db.session.expire_all()
-    with count_queries() as made:
-        first = main()
-    with count_queries() as kept:
-        assert main() == first
-    assert kept[0] < made[0]  # the criteria, the lots and the agreed marks not read again
-    app.extensions.pop(KEPT.name)
-    assert main() == first  # made afresh: the same table
+    first, _ = assert_kept_reads_less(app, db, client, url, MAIN)  # kept: the criteria, lots and marks not read again
     assert "Results per application and lot (2 applications)" in first
     assert "80.00" in row_of(first, "Alder Homecare CIC") and "Not complete" in row_of(first, "Birch Support Ltd")
 
@@ -102,9 +94,7 @@ def test_the_kept_table_is_the_table_made_afresh_and_shows_every_change(app, cli
     db.session.commit()
     assert "Birch Support Services Ltd" in main()
     # and each kept table is still the one made afresh
-    kept_page = main()
-    app.extensions.pop(KEPT.name)
-    assert main() == kept_page
+    assert assert_kept_matches_afresh(app, client, url, MAIN) == main()
 
 
 def test_answers_and_lot_choices_of_an_evaluated_application_cannot_change(db, council, system, evaluated):

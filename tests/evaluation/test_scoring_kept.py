@@ -10,9 +10,9 @@ from portal.demo import create_staff
 from portal.evaluation import services as evaluation
 from portal.evaluation.assigning import reassign, set_question_scorers
 from portal.evaluation.deadlines import extend_evaluation_deadline
-from portal.evaluation.kept import KEPT
 from portal.onboarding.organisations import update_profile
-from portal.querycount import count_queries
+
+from tests.kept_pages import assert_kept_matches_afresh, assert_kept_reads_less, page_at
 
 from .test_services import JUSTIFICATION, assignment_of, closed_round, in_evaluation, score_all  # noqa: F401
 
@@ -24,19 +24,7 @@ def text_of(html: str) -> str:
 def viewer(app, client, path):
     """(main, view): main gives the page (its script nonces masked); view gives it as shown twice (the second time
     kept) after checking both are the page made afresh."""
-
-    def main() -> str:
-        response = client.get(path)
-        assert response.status_code == 200
-        return re.sub(r'nonce="[^"]+"', 'nonce="X"', response.get_data(as_text=True))
-
-    def view() -> str:
-        shown, again = main(), main()
-        app.extensions.pop(KEPT.name, None)
-        assert shown == again == main()
-        return shown
-
-    return main, view
+    return (lambda: page_at(client, path)), (lambda: assert_kept_matches_afresh(app, client, path))
 
 
 def another_evaluator(council):
@@ -52,15 +40,8 @@ def test_the_kept_scoring_page_shows_every_change_at_once(app, client, login, db
     main, view = viewer(app, client, f"/evaluation/assignments/{work.id}")
 
     main()  # the message of signing in is shown once
-    app.extensions.pop(KEPT.name)
-    db.session.expire_all()
-    with count_queries() as made:
-        first = main()
-    with count_queries() as kept:
-        assert main() == first
-    assert kept[0] < made[0]  # the assignment, the declaration and the council's newest event only
-    app.extensions.pop(KEPT.name)
-    assert main() == first
+    # kept: the assignment, the declaration and the council's newest event only read again
+    first, _ = assert_kept_reads_less(app, db, client, f"/evaluation/assignments/{work.id}")
     assert "Score Bloomsbury Home Care LTD" in first and "checked" not in first
 
     # a score and a standard's result saved
@@ -140,8 +121,7 @@ def test_a_refused_save_is_never_kept(app, client, login, db, council, in_evalua
     refused = response.get_data(as_text=True)
     assert "govuk-error-summary" in refused and "Short</textarea>" in refused
     assert main() == before  # the saved page, without the refused values
-    app.extensions.pop(KEPT.name)
-    assert main() == before
+    assert assert_kept_matches_afresh(app, client, path) == before
 
 
 def test_the_kept_moderation_page_shows_every_change_at_once(app, client, login, db, council, system, in_evaluation,
@@ -152,13 +132,7 @@ def test_the_kept_moderation_page_shows_every_change_at_once(app, client, login,
     main, view = viewer(app, client, path)
 
     main()  # the message of signing in is shown once
-    app.extensions.pop(KEPT.name)
-    db.session.expire_all()
-    with count_queries() as made:
-        first = main()
-    with count_queries() as kept:
-        assert main() == first
-    assert kept[0] < made[0]  # the application and the council's newest event only
+    first, _ = assert_kept_reads_less(app, db, client, path)  # kept: the application and the council's newest event
     assert "Not every evaluator has submitted their scores." in first
 
     # every evaluator submits: the scores, the spread and the fields to agree

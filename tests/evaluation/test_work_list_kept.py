@@ -13,9 +13,13 @@ from portal.evaluation.work_list import KEPT
 from portal.onboarding.organisations import update_profile
 from portal.querycount import count_queries
 
+from tests.kept_pages import assert_kept_matches_afresh, assert_kept_reads_less, page_at
+
 from .test_services import assignment_of, score_all, submitted_application
 
 INTEREST = "My brother manages Birch Support Ltd."
+#: where the page's main content starts
+MAIN = '<h1 class="govuk-heading-l">'
 
 
 def text_of(html: str) -> str:
@@ -23,20 +27,9 @@ def text_of(html: str) -> str:
 
 
 def viewer(app, client, path="/evaluation/"):
-    """A function giving the page's main content as shown twice (the second time kept), after checking both
-    are the page made afresh."""
-
-    def main() -> str:
-        page = client.get(path).get_data(as_text=True)
-        return page[page.index('<h1 class="govuk-heading-l">'):page.index("</main>")]
-
-    def view() -> str:
-        shown, again = main(), main()
-        app.extensions.pop(KEPT.name, None)
-        assert shown == again == main()
-        return shown
-
-    return main, view
+    """(main, view): main gives the page's main content; view gives it as shown twice (the second time kept),
+    after checking both are the page made afresh."""
+    return (lambda: page_at(client, path, MAIN)), (lambda: assert_kept_matches_afresh(app, client, path, MAIN))
 
 
 def test_the_kept_work_list_shows_every_change_at_once(app, client, login, db, council, system, make_round,
@@ -51,14 +44,8 @@ def test_the_kept_work_list_shows_every_change_at_once(app, client, login, db, c
     login(council.evaluator1)
     main, view = viewer(app, client)
 
-    db.session.expire_all()
-    with count_queries() as made:
-        first = main()
-    with count_queries() as kept:
-        assert main() == first
-    assert kept[0] < made[0]  # only the council's newest event and the page's providers read again
-    app.extensions.pop(KEPT.name)
-    assert main() == first  # made afresh: the same page
+    # kept: only the council's newest event and the page's providers read again
+    first, made = assert_kept_reads_less(app, db, client, "/evaluation/", MAIN)
     shown = text_of(first)
     assert "Alder Homecare CIC Declare first To do Not yet" in shown
     assert "To do: 3 . In progress: 0 . Done: 0 ." in shown
@@ -109,7 +96,7 @@ def test_the_kept_work_list_shows_every_change_at_once(app, client, login, db, c
     db.session.commit()
     with count_queries() as counted:
         assert main() == before
-    assert counted[0] < made[0]  # not made again
+    assert counted[0] < made  # not made again
     assert view() == before
 
     # the round's deadline extended
