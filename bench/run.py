@@ -188,7 +188,10 @@ def _children(pid: int) -> list[int]:
 
 
 def request(port: int, method: str, path: str, cookies: dict | None = None, body: dict | None = None):
-    """(status, headers, body bytes) of one request on a fresh connection."""
+    """(status, headers, body bytes) of one request on a fresh connection. Like a browser, it keeps the cookies
+    the answer sets in `cookies`: a signed-in page notes the person's activity in their session cookie now and
+    then (portal/auth/sessions.py), and a client sending the first cookie forever would have every request after
+    that note it again and sign a new cookie."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {}
     if cookies:
@@ -201,6 +204,8 @@ def request(port: int, method: str, path: str, cookies: dict | None = None, body
     response = connection.getresponse()
     payload = response.read()
     result = (response.status, response.getheaders(), payload)
+    if cookies is not None:
+        _set_cookies(result[1], cookies)
     connection.close()
     return result
 

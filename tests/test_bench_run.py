@@ -27,12 +27,16 @@ def server():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             seen.append(self.path)
+            if self.path == "/cookie":
+                seen.append(self.headers.get("Cookie"))
             if self.path == "/slow":
                 time.sleep(0.004)
             body = b"ok"
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("X-Query-Count", "2")
+            if self.path == "/cookie":
+                self.send_header("Set-Cookie", "session=renewed; HttpOnly; Path=/")
             self.end_headers()
             self.wfile.write(body)
 
@@ -72,3 +76,14 @@ def test_a_page_measured_alone_reports_latency_and_throughput(bench_run, server)
     assert row["rps_requests"] >= 10 and row["rps_seconds"] >= 0.1
     latency_only = bench_run.measure(port, "/slow", None, requests=10, clients=2, with_throughput=False)
     assert "rps" not in latency_only and latency_only["p50_ms"] >= 4
+
+
+def test_the_client_keeps_the_cookies_an_answer_sets_as_a_browser_does(bench_run, server):
+    port, seen = server
+    cookies = {"session": "first", "other": "kept"}
+    bench_run.request(port, "GET", "/cookie", cookies)
+    assert cookies == {"session": "renewed", "other": "kept"}
+    bench_run.request(port, "GET", "/cookie", cookies)
+    assert seen == ["/cookie", "session=first; other=kept", "/cookie", "session=renewed; other=kept"]
+    # the baseline is asked for without cookies, and keeps none
+    assert bench_run.request(port, "GET", "/cookie")[0] == 200
