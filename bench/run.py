@@ -392,34 +392,30 @@ def run_size(size: str, workers: int, args, available: set[str]) -> dict:
                 continue
             row["path"] = path
             count = {HTML: args.requests, EXPORT: max(5, args.requests // 10), PDF: 3}[kind]
-            seconds = args.throughput_seconds if kind == HTML else 0.0
-            baseline_path = f"/_bench/baseline?queries={{queries}}"
-            if kind == HTML:
-                # latency one request at a time, then the page, the baseline with as many queries and the layout
-                # baseline (the same plus the portal's empty page layout: the least any HTML page costs) take
-                # turns at being sent requests by several clients at once, over the same seconds
-                row.update(measure(server.port, path, sessions.get(who), count, clients, with_throughput=False))
-                queries = max(row["queries"], 0)
-                baseline = measure(server.port, baseline_path.format(queries=queries), None, count, clients,
-                                   with_throughput=False)
+            in_turns = kind == HTML
+            # latency one request at a time; for an HTML page, its throughput is measured below in turns with
+            # its baselines', over the same seconds; an export or the PDF is measured alone, then its baseline
+            row.update(measure(server.port, path, sessions.get(who), count, clients if in_turns else 2,
+                               with_throughput=not in_turns))
+            baseline_path = f"/_bench/baseline?queries={max(row['queries'], 0)}"
+            baseline = measure(server.port, baseline_path, None, count, clients if in_turns else 2,
+                               with_throughput=not in_turns)
+            if in_turns:
+                # the page, the baseline with as many queries and the layout baseline (the same plus the
+                # portal's empty page layout: the least any HTML page costs)
                 page_rps, baseline_rps, layout_rps = throughput_in_turn(
-                    server.port, [(path, sessions.get(who)), (baseline_path.format(queries=queries), None),
-                                  (baseline_path.format(queries=queries) + "&layout=1", None)],
-                    count, clients, seconds)
+                    server.port,
+                    [(path, sessions.get(who)), (baseline_path, None), (baseline_path + "&layout=1", None)],
+                    count, clients, args.throughput_seconds)
                 row.update(page_rps)
                 baseline.update(baseline_rps)
                 row["layout_baseline_rps"] = layout_rps["rps"]
                 row["rps_ratio_to_layout"] = round(row["rps"] / layout_rps["rps"], 2) if layout_rps["rps"] else None
-            else:
-                row.update(measure(server.port, path, sessions.get(who), count, 2))
-                baseline = measure(server.port, baseline_path.format(queries=max(row["queries"], 0)), None,
-                                   count, 2)
             row["baseline_p50_ms"] = baseline["p50_ms"]
             row["baseline_rps"] = baseline["rps"]
             row["rps_ratio"] = round(row["rps"] / baseline["rps"], 2) if baseline["rps"] else None
-            if kind == HTML:
-                if workers == 1 and "bench_forget" in available:
-                    row.update(measure_afresh(server.port, path, sessions.get(who), count))
+            if in_turns and workers == 1 and "bench_forget" in available:
+                row.update(measure_afresh(server.port, path, sessions.get(who), count))
             row.update(verdicts(row))
             results.append(row)
             print(f"  {name:<44} {row['status']} q={_queries_text(row):<3} p50={row['p50_ms']:>8} "
