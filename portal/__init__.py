@@ -42,6 +42,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from . import signing
+    signing.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
