@@ -89,7 +89,7 @@ def test_the_same_page_with_errors_messages_a_back_link_and_escaping(app, people
                                 form=FormWithErrors(), back=True,
                                 messages=[("success", "Saved"), ("error", "Refused"), ("info", "Note")])
     assert python == jinja
-    assert "<title>Error: Fish &amp; &lt;chips&gt; – Care DPS portal</title>" in python
+    assert "<title>Error: Fish &amp; &lt;chips&gt; &ndash; Care DPS portal</title>" in python
     assert "Smith &amp; Sons &lt;Care&gt; Ltd" in python and 'class="govuk-back-link"' in python
     jinja, python = render_both(app, "/evaluation/", user=people["odd"])
     assert python == jinja
@@ -107,3 +107,12 @@ def test_the_same_page_under_a_path_prefix(app, people):
 def test_larger_text_for_a_panel_member(app, people):
     jinja, python = render_both(app, "/evaluation/", user=people["panel"])
     assert python == jinja and 'class="govuk-template portal-larger-text"' in python
+
+
+def test_the_layout_writes_no_character_outside_ascii(app, people):
+    """A page is encoded to UTF-8 on every request: a page of ASCII characters only is copied as it is, while one
+    character outside ASCII (the title's dash, written as a character) makes the whole page cost 20-70 µs more."""
+    for who in (None, "commissioner", "provider"):
+        _, python = render_both(app, "/", user=people[who] if who else None, title="Your applications")
+        assert python.isascii(), who
+        assert "<title>Your applications &ndash; Care DPS portal</title>" in python
