@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from portal import clock
 from portal.auth.decorators import roles_required
 from portal.auth.models import Role
+from portal.auth.sessions import signed_in
 from portal.documents.csv_download import csv_text_download
 from portal.extensions import db
 from portal.govuk_markup import table_row
@@ -117,7 +118,7 @@ def _render(context: dict) -> str:
     page = context["page"]
     title = f"Audit log (page {page.page} of {page.pages})" if page.pages > 1 else "Audit log"
     return render_template("audit/log.html", title=title, form=context["form"],
-                           main=markup.log_main(current_user.authority.name, **context))
+                           main=markup.log_main(signed_in().council, **context))
 
 
 #: per worker, rows of the log's table already written: {(event's hash, who): the row's markup}

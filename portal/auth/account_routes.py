@@ -12,6 +12,7 @@ from . import bp
 from .forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 from .models import User
 from .sessions import password_fingerprint
+from .signed_in_user import account_of
 
 RESET_LINK_HOURS = 1
 PASSWORD_PARAMS = {"password": {"autocomplete": "new-password"},
@@ -51,7 +52,7 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.add_error("Your current password is not correct", "current_password")
         else:
-            user = current_user._get_current_object()
+            user = account_of(current_user._get_current_object())
             user.set_password(form.password.data)
             record_event(user, "user.password_changed", user)
             db.session.commit()

@@ -38,6 +38,12 @@ COUNCIL_ROLES = (Role.evaluator, Role.panel_member, Role.commissioner)
 STAFF_ROLES = (Role.evaluator, Role.commissioner)
 
 
+def two_step_required_of(role: Role, council_requires_two_step: bool | None) -> bool:
+    """Whether someone in this role must use two-step verification, when their council does or does not require
+    it of its staff: council staff only, never service-user panel members or providers."""
+    return role in STAFF_ROLES and bool(council_requires_two_step)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -123,7 +129,7 @@ class User(UserMixin, db.Model):
     @property
     def two_step_required(self) -> bool:
         """The person's council requires two-step verification of its staff (never of panel members)."""
-        return self.role in STAFF_ROLES and self.authority is not None and self.authority.require_two_step_for_staff
+        return self.role in STAFF_ROLES and two_step_required_of(self.role, self.authority.require_two_step_for_staff)
 
     @property
     def must_set_up_two_step(self) -> bool:

@@ -1,11 +1,9 @@
 """Signing in and out, registration, and the home page that sends each person to their work."""
 import hmac
-from functools import cache
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 
 from portal.audit.services import record_event
 from portal.clock import now
@@ -17,7 +15,8 @@ from portal.onboarding.services import register_provider
 from . import bp, limits, two_step
 from .forms import RegisterProviderForm, SignInForm, TwoStepCodeForm
 from .models import Role, User
-from .sessions import remember_for_header, session_id_for
+from .sessions import session_id_for
+from .signed_in_user import SignedInUser
 
 #: the session key of someone who gave the right password and has yet to give their code
 PENDING = "two_step_pending"
@@ -29,25 +28,17 @@ login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 
 
-@cache
-def _user_with_council_and_organisation():
-    """One query for the signed-in user and what every request reads of them: their council (its two-step
-    rule, its name in the header) and their organisation (its name in the header)."""
-    return (select(User).where(User.id == bindparam("user_id"))
-            .options(joinedload(User.authority), joinedload(User.organisation)))
-
-
 @login_manager.user_loader
 def load_user(session_id: str):
-    """The signed-in user, unless their account was deactivated or removed, or the password changed, since
-    they signed in."""
+    """The signed-in user (a SignedInUser: their account's columns and what the header shows, one plain query),
+    unless their account was deactivated or removed, or the password changed, since they signed in."""
     user_id, _, _fingerprint = (session_id or "").partition(":")
     if whole_number(user_id) is None:
         return None
-    user = db.session.scalar(_user_with_council_and_organisation(), {"user_id": whole_number(user_id)})
+    user = SignedInUser.load(whole_number(user_id))
     if user is None or not user.is_active or not hmac.compare_digest(session_id_for(user), session_id):
         return None
-    remember_for_header(user)
+    user.signed_in_summary = user.summary()
     return user
 
 

@@ -32,19 +32,13 @@ def session_id_for(user) -> str:
     return f"{user.id}:{password_fingerprint(material)}"
 
 
-def remember_for_header(user) -> None:
-    """Keep what the page's header shows of the user as it is now (see SignedIn)."""
-    from .models import SignedIn
-
-    user.signed_in_summary = SignedIn.of(user)
-
-
 def signed_in():
     """The signed-in person as the header shows them (a SignedIn), or None when nobody is signed in."""
     from .models import SignedIn, User
+    from .signed_in_user import SignedInUser
 
     user = current_user._get_current_object()
-    if not isinstance(user, User):
+    if not isinstance(user, (User, SignedInUser)):
         return None
     summary = getattr(user, "signed_in_summary", None)
     # signed in during this request (the loader did not see them), or signed out in it

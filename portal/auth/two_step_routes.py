@@ -13,6 +13,7 @@ from . import bp, limits, two_step
 from .decorators import roles_required
 from .forms import ConfirmResetForm, CouncilSignInForm, NewRecoveryCodesForm, SetUpTwoStepForm, TurnOffTwoStepForm
 from .models import COUNCIL_ROLES, Role, User
+from .signed_in_user import account_of
 
 #: the secret being set up, kept (encrypted) in the session so reloading the page keeps the same QR code
 NEW_SECRET = "two_step_new_secret"
@@ -23,7 +24,7 @@ CODE_PARAMS = {"code": {"autocomplete": "one-time-code", "inputmode": "numeric",
 
 
 def _me() -> User:
-    return current_user._get_current_object()
+    return account_of(current_user._get_current_object())
 
 
 def _refused_while_limited():

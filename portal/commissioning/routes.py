@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
+from portal.auth.sessions import signed_in
 from portal.clock import format_datetime, from_london, london, now
 from portal.core import carry_out
 from portal.extensions import db
@@ -107,7 +108,7 @@ def new_system():
         if outcome:
             return redirect(url_for(".system", system_id=outcome.value.id))
     return _form_page(form, "Set up a purchasing system", back_url=url_for(".dashboard"),
-                      intro=f"The system belongs to {current_user.authority.name}. Add other councils that call off "
+                      intro=f"The system belongs to {signed_in().council}. Add other councils that call off "
                             "from it once it is set up.",
                       field_params=SYSTEM_FIELD_PARAMS)
 

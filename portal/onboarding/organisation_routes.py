@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.decorators import load_or_404, roles_required
 from portal.auth.models import Role, User
+from portal.auth.sessions import signed_in
 from portal.core import DomainError, NotAllowed, carry_out
 from portal.extensions import db
 
@@ -76,7 +77,7 @@ def _own_location(location_id: int) -> OrganisationLocation:
 
 def _location_page(form, title):
     return render_template("form_page.html", form=form, title=title, back_url=url_for(".organisation"),
-                           caption=current_user.organisation.legal_name,
+                           caption=signed_in().organisation,
                            intro="Add each place your organisation is registered with CQC to deliver care from.",
                            field_params={"cqc_location_id": {"classes": "govuk-input--width-20", "spellcheck": False}})
 
