@@ -736,7 +736,7 @@ def evaluation_report(round_id):
     from portal.documents.evaluation import evaluation_report_pdf
     from portal.documents.pdf import pdf_download
 
-    round_ = _managed(Round, round_id)
+    round_ = _managed_round(round_id)
     if round_.status not in REPORT_STATUSES:
         flash("The evaluation report is ready once the decisions of the round are confirmed.", "error")
         return redirect(url_for(".round", round_id=round_.id))
