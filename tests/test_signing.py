@@ -22,18 +22,19 @@ def _session_cookie(client) -> str:
     return client.get_cookie("session").value
 
 
-def _counting_loads(monkeypatch):
-    """Count the session cookies whose signature is checked."""
-    checked = []
-    original = URLSafeTimedSerializer.loads
+def _counting(monkeypatch, method: str, salt: bytes) -> list:
+    """Count the calls of URLSafeTimedSerializer's `method` with this salt: b"cookie-session" for session cookies
+    checked (loads), b"wtf-csrf-token" for CSRF tokens signed (dumps)."""
+    calls = []
+    original = getattr(URLSafeTimedSerializer, method)
 
-    def loads(self, *args, **kwargs):
-        if getattr(self, "salt", None) == b"cookie-session":
-            checked.append(1)
+    def counted(self, *args, **kwargs):
+        if getattr(self, "salt", None) == salt:
+            calls.append(1)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(URLSafeTimedSerializer, "loads", loads)
-    return checked
+    monkeypatch.setattr(URLSafeTimedSerializer, method, counted)
+    return calls
 
 
 def test_a_verified_cookie_is_remembered_and_still_read_as_the_same_session(client, login, council, monkeypatch):
@@ -41,7 +42,7 @@ def test_a_verified_cookie_is_remembered_and_still_read_as_the_same_session(clie
     send(client, "GET", "/commissioning/")  # the first page notes the person's activity: a new cookie
     send(client, "GET", "/commissioning/")
     cookie = _session_cookie(client)
-    checked = _counting_loads(monkeypatch)
+    checked = _counting(monkeypatch, "loads", b"cookie-session")
     for _ in range(3):
         page = send(client, "GET", "/commissioning/").get_data(as_text=True)
         assert "Signed in as Priya Shah (Commissioner" in page
@@ -108,19 +109,6 @@ def test_a_session_holding_more_than_plain_values_is_not_remembered(app, client,
     assert cookie not in app.session_interface._verified
 
 
-def _counting_csrf_signatures(monkeypatch):
-    signed = []
-    original = URLSafeTimedSerializer.dumps
-
-    def dumps(self, *args, **kwargs):
-        if getattr(self, "salt", None) == b"wtf-csrf-token":
-            signed.append(1)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(URLSafeTimedSerializer, "dumps", dumps)
-    return signed
-
-
 def test_the_signed_csrf_token_is_reused_within_a_session_and_accepted(app, client, login, council, make_round,
                                                                        monkeypatch):
     round_ = make_round()
@@ -131,7 +119,7 @@ def test_the_signed_csrf_token_is_reused_within_a_session_and_accepted(app, clie
     assert response.status_code == 302
     url = f"/commissioning/rounds/{round_.id}/close-early"
     first = _token(send(client, "GET", url).get_data(as_text=True))
-    signed = _counting_csrf_signatures(monkeypatch)
+    signed = _counting(monkeypatch, "dumps", b"wtf-csrf-token")
     second = _token(send(client, "GET", url).get_data(as_text=True))
     assert first == second and not signed  # signed once by this worker, then reused
     response = send(client, "POST", url, data={"csrf_token": second, "reason": "Every provider has submitted"})
@@ -182,7 +170,7 @@ def test_tokens_are_signed_afresh_on_every_request_when_they_expire(app, client,
     login(council.commissioner)
     url = f"/commissioning/rounds/{round_.id}/close-early"
     send(client, "GET", url)
-    signed = _counting_csrf_signatures(monkeypatch)
+    signed = _counting(monkeypatch, "dumps", b"wtf-csrf-token")
     for _ in range(2):
         send(client, "GET", url)
     assert len(signed) == 2
