@@ -33,7 +33,7 @@ STATEMENT = (select(*COLUMNS.values(), Authority.name.label("council_name"),
 class _Column:
     """One of the account's columns: the value read by the loader until the account is loaded, then the account's."""
 
-    def __set_name__(self, owner, name):
+    def __init__(self, name: str):
         self.name = name
 
     def __get__(self, user, owner=None):
@@ -98,8 +98,7 @@ class SignedInUser:
 
 
 for _name in COLUMNS:
-    setattr(SignedInUser, _name, _Column())
-    SignedInUser.__dict__[_name].__set_name__(SignedInUser, _name)
+    setattr(SignedInUser, _name, _Column(_name))
 
 
 def account_of(user) -> User:
