@@ -49,10 +49,20 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if all(isinstance(value, _PLAIN) for value in data.values()):
-            if len(self._verified) >= MOST:
-                self._verified.clear()
-            self._verified[val] = (dict(data), signed_at.timestamp())
+            _remember(self._verified, val, (dict(data), signed_at.timestamp()))
         return self.session_class(data)
+
+
+def _remember(memory: dict, key, value) -> None:
+    """Keep value under key in a worker's memory of at most MOST entries (past it, the memory starts again)."""
+    if len(memory) >= MOST:
+        memory.clear()
+    memory[key] = value
+
+
+def _tokens_never_expire() -> bool:
+    """Whether CSRF tokens live as long as their session (WTF_CSRF_TIME_LIMIT is None): only then is one reused."""
+    return current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is None
 
 
 def _csrf_field_name() -> str:
@@ -68,7 +78,7 @@ def reuse_signed_csrf_token() -> None:
     before (Flask-WTF keeps a request's signed token in g and signs only when there is none)."""
     name = _csrf_field_name()
     g.pop(name, None)  # a token on g is this request's own (an app context shared by requests keeps g)
-    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+    if not _tokens_never_expire():
         return
     # a request without a session cookie has no raw token, and reading its empty session would add Vary: Cookie
     if not request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
@@ -86,7 +96,7 @@ def remember_signed_csrf_token(response):
     signed = g.get(name)
     if signed is None or g.pop("_csrf_token_reused", False):
         return response
-    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is None:
+    if _tokens_never_expire():
         raw = session.get(name)
         tokens = _signed_tokens()
         if raw is not None and raw not in tokens:
@@ -94,9 +104,7 @@ def remember_signed_csrf_token(response):
                 validate_csrf(signed)
             except ValidationError:
                 return response
-            if len(tokens) >= MOST:
-                tokens.clear()
-            tokens[raw] = signed
+            _remember(tokens, raw, signed)
     return response
 
 
